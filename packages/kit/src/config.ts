@@ -1,0 +1,74 @@
+// Environment configuration, validated once at start so a misconfigured process stops
+// with one message naming every bad variable instead of failing later on first use.
+
+export class ConfigError extends Error {}
+
+type Reader<T> = (env: NodeJS.ProcessEnv) => T | ConfigProblem;
+
+interface ConfigProblem {
+  problem: string;
+}
+
+const isProblem = (v: unknown): v is ConfigProblem => typeof v === "object" && v !== null && "problem" in v;
+
+function variable<T>(name: string, fallback: T | undefined, parse: (raw: string) => T | undefined, expected: string): Reader<T> {
+  return (env) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") {
+      return fallback === undefined ? { problem: `${name} is required (${expected})` } : fallback;
+    }
+    const value = parse(raw);
+    return value === undefined ? { problem: `${name} must be ${expected}` } : value;
+  };
+}
+
+export const env = {
+  string: (name: string, fallback?: string): Reader<string> => variable(name, fallback, (raw) => raw, "a string"),
+  url: (name: string, fallback?: string): Reader<string> =>
+    variable(name, fallback, (raw) => (URL.canParse(raw) ? raw : undefined), "a URL"),
+  port: (name: string, fallback?: number): Reader<number> =>
+    variable(
+      name,
+      fallback,
+      (raw) => {
+        const n = Number(raw);
+        return Number.isInteger(n) && n >= 0 && n < 65536 ? n : undefined;
+      },
+      "a TCP port (0-65535)",
+    ),
+  positiveInt: (name: string, fallback?: number): Reader<number> =>
+    variable(
+      name,
+      fallback,
+      (raw) => {
+        const n = Number(raw);
+        return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+      },
+      "a positive integer",
+    ),
+  boolean: (name: string, fallback?: boolean): Reader<boolean> =>
+    variable(name, fallback, (raw) => ({ true: true, false: false })[raw.toLowerCase()], "true or false"),
+  /** host:port of a gRPC peer. */
+  address: (name: string, fallback?: string): Reader<string> =>
+    variable(name, fallback, (raw) => (/^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/.test(raw) ? raw : undefined), "host:port"),
+  /** A value that may be absent. */
+  optional: <T>(reader: Reader<T>): Reader<T | undefined> => (e) => {
+    const v = reader(e);
+    return isProblem(v) && v.problem.endsWith(")") && v.problem.includes(" is required ") ? undefined : v;
+  },
+};
+
+export function loadConfig<S extends Record<string, Reader<unknown>>>(
+  schema: S,
+  source: NodeJS.ProcessEnv = process.env,
+): { [K in keyof S]: S[K] extends Reader<infer T> ? T : never } {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, read] of Object.entries(schema)) {
+    const value = read(source);
+    if (isProblem(value)) problems.push(value.problem);
+    else out[key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  return out as { [K in keyof S]: S[K] extends Reader<infer T> ? T : never };
+}

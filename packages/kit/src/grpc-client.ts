@@ -1,0 +1,45 @@
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type Client,
+  type ClientUnaryCall,
+  type ServiceError,
+} from "@grpc/grpc-js";
+
+type ClientCtor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => C;
+
+export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string): C {
+  return new Ctor(address, credentials.createInsecure(), {
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.max_receive_message_length": 8 * 1024 * 1024,
+    // Retries calls that never reached the server (e.g. a peer restarting).
+    "grpc.enable_retries": 1,
+  });
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (err: ServiceError | null, res: Res) => void,
+) => ClientUnaryCall;
+
+/** Promise form of a generated grpc-js unary method: `await unary(client, client.getX, req, md)`. */
+export function unary<C extends Client, Req, Res>(
+  client: C,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  metadata: Metadata = new Metadata(),
+  timeoutMs = 30_000,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export function metadataOf(entries: Record<string, string | undefined>): Metadata {
+  const md = new Metadata();
+  for (const [k, v] of Object.entries(entries)) if (v !== undefined) md.set(k, v);
+  return md;
+}

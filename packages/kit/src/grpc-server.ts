@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import type { Logger } from "./logger.js";
+
+export interface ServiceBinding {
+  /** Fully qualified name, as health checks and reflection report it. */
+  name: string;
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  health: HealthImplementation;
+  /** Stops taking calls, lets in-flight ones finish (up to graceMs), then closes. */
+  drain(graceMs?: number): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+let reflectionPackage: ReturnType<typeof loadFileDescriptorSetFromBuffer> | undefined;
+
+function reflection(): ReflectionService {
+  reflectionPackage ??= loadFileDescriptorSetFromBuffer(readFileSync(require.resolve("@symphony/proto/descriptors.binpb")));
+  return new ReflectionService(reflectionPackage);
+}
+
+export async function startGrpcServer(opts: {
+  port: number;
+  host?: string;
+  services: ServiceBinding[];
+  logger: Logger;
+}): Promise<RunningServer> {
+  const server = new Server({
+    "grpc.max_receive_message_length": 8 * 1024 * 1024,
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  for (const s of opts.services) server.addService(s.definition, s.implementation);
+  const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
+  health.addToServer(server);
+  reflection().addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host ?? "0.0.0.0"}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  opts.logger.info({ port, services: opts.services.map((s) => s.name) }, "gRPC server listening");
+
+  const drain = async (graceMs = 10_000) => {
+    health.setStatus("", "NOT_SERVING");
+    for (const s of opts.services) health.setStatus(s.name, "NOT_SERVING");
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  };
+  return { server, port, health, drain };
+}
+
+/**
+ * Runs the cleanup once on SIGTERM/SIGINT (Kubernetes sends SIGTERM before killing a pod)
+ * and exits; a second signal exits at once.
+ */
+export function onShutdown(logger: Logger, cleanup: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    cleanup()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+}

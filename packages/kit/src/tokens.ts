@@ -1,0 +1,100 @@
+import { createLocalJWKSet, exportJWK, importPKCS8, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet, type JWTPayload } from "jose";
+import { createHash, createPrivateKey, createPublicKey, randomUUID } from "node:crypto";
+import { unauthenticated } from "./errors.js";
+
+// Session and key manager tokens: EdDSA JWTs signed by their issuer, checked by any
+// service from the issuer's public key without a database round trip.
+export const SESSION_AUDIENCE = "symphony:pod";
+export const KEY_MANAGER_AUDIENCE = "symphony:keymanager";
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface Principal {
+  userId: number;
+  username: string;
+  jti: string;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+export class TokenIssuer {
+  private constructor(
+    private readonly key: CryptoKey,
+    private readonly kid: string,
+    private readonly audience: string,
+    private readonly ttlSeconds: number,
+    readonly jwks: JSONWebKeySet,
+  ) {}
+
+  static async fromPem(pkcs8Pem: string, audience: string, ttlSeconds: number): Promise<TokenIssuer> {
+    const key = await importPKCS8(pkcs8Pem, "EdDSA");
+    const publicJwk = await exportJWK(createPublicKey(createPrivateKey(pkcs8Pem)));
+    const kid = createHash("sha256").update(JSON.stringify(publicJwk)).digest("base64url").slice(0, 16);
+    return new TokenIssuer(key, kid, audience, ttlSeconds, { keys: [{ ...publicJwk, kid, alg: "EdDSA", use: "sig" }] });
+  }
+
+  issue(userId: number, username: string): Promise<string> {
+    return new SignJWT({ name: username })
+      .setProtectedHeader({ alg: "EdDSA", kid: this.kid, typ: "JWT" })
+      .setSubject(String(userId))
+      .setAudience(this.audience)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+}
+
+/**
+ * Verifies tokens of one audience. Verified tokens are remembered until they expire, so a
+ * bot's steady traffic costs one signature check per token, not one per call.
+ */
+export class TokenVerifier {
+  private keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  private readonly verified = new Map<string, Principal>();
+  private readonly revoked = new Set<string>();
+
+  constructor(
+    private readonly audience: string,
+    private readonly loadJwks: () => Promise<JSONWebKeySet>,
+    private readonly maxCached = 100_000,
+  ) {}
+
+  revoke(jti: string): void {
+    this.revoked.add(jti);
+    for (const [token, p] of this.verified) if (p.jti === jti) this.verified.delete(token);
+  }
+
+  async verify(token: string | undefined): Promise<Principal> {
+    if (!token) throw unauthenticated();
+    const now = Date.now() / 1000;
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.exp > now) return hit;
+      this.verified.delete(token);
+    }
+    if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated();
+    const principal = await this.check(token);
+    if (this.revoked.has(principal.jti)) throw unauthenticated();
+    if (this.verified.size >= this.maxCached) this.verified.clear();
+    this.verified.set(token, principal);
+    return principal;
+  }
+
+  private async check(token: string, reloaded = false): Promise<Principal> {
+    this.keySet ??= createLocalJWKSet(await this.loadJwks());
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keySet, { audience: this.audience, algorithms: ["EdDSA"], requiredClaims: ["sub", "exp", "jti"] }));
+    } catch (err) {
+      // An unknown key id may mean the issuer rotated its key: refresh the key set once.
+      if (!reloaded && (err as { code?: string }).code === "ERR_JWKS_NO_MATCHING_KEY") {
+        this.keySet = undefined;
+        return this.check(token, true);
+      }
+      throw unauthenticated();
+    }
+    const userId = Number(payload.sub);
+    if (!Number.isSafeInteger(userId) || typeof payload.name !== "string") throw unauthenticated();
+    return { userId, username: payload.name, jti: payload.jti!, exp: payload.exp! };
+  }
+}

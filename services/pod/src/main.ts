@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import {
+  connectBus,
+  createLogger,
+  env,
+  loadConfig,
+  onShutdown,
+  openDb,
+  SESSION_AUDIENCE,
+  startGrpcServer,
+  TokenIssuer,
+  TokenVerifier,
+  unaryService,
+} from "@symphony/kit";
+import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
+import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
+import { ensureAdminAccount } from "./bootstrap.js";
+import { migrations } from "./migrations/index.js";
+import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
+import type { PodDatabase } from "./schema.js";
+import { podInternalService, podService } from "./service.js";
+import { PodStore } from "./store.js";
+
+const config = loadConfig({
+  port: env.port("GRPC_PORT", 9101),
+  databaseUrl: env.url("DATABASE_URL"),
+  schema: env.string("DB_SCHEMA", "pod"),
+  natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
+  eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
+  tokenKeyFile: env.string("TOKEN_SIGNING_KEY_FILE"),
+  sessionTtlSeconds: env.positiveInt("SESSION_TTL_SECONDS", 2 * 3600),
+  adminPublicKeyFile: env.optional(env.string("ADMIN_PUBLIC_KEY_FILE")),
+});
+const logger = createLogger("pod");
+
+const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrations });
+const store = new PodStore(db);
+await ensureAdminAccount(store, config.adminPublicKeyFile, logger);
+const bus = await connectBus(config.natsUrl, "pod");
+const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
+await ensureEventsStream(bus, topology);
+const relay = new OutboxRelay(store, bus, topology, logger);
+relay.start();
+
+const sessions = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), SESSION_AUDIENCE, config.sessionTtlSeconds);
+const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);
+const server = await startGrpcServer({
+  port: config.port,
+  logger,
+  services: [
+    {
+      name: "symphony.pod.v1.PodService",
+      definition: PodServiceService,
+      implementation: unaryService(logger, podService({ store, sessions, verifier, published: () => relay.wake() })),
+    },
+    {
+      name: "symphony.pod.v1.PodInternalService",
+      definition: PodInternalServiceService,
+      implementation: unaryService(logger, podInternalService({ store, sessions })),
+    },
+  ],
+});
+
+onShutdown(logger, async () => {
+  await server.drain();
+  await relay.stop();
+  await bus.close();
+  await db.destroy();
+});

@@ -1,0 +1,125 @@
+import { nanos } from "@nats-io/transport-node";
+import { StorageType } from "@nats-io/jetstream";
+import type { Bus, Logger } from "@symphony/kit";
+import { Event } from "@symphony/proto/events/v1/events";
+import type { PodStore } from "./store.js";
+
+const BATCH = 256;
+const IDLE_POLL_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+
+export interface EventsTopology {
+  /** JetStream stream holding every recipient's events. */
+  streamName: string;
+  /** Subject prefix; events go to `<prefix>.events.user.<userId>.<TYPE>`. */
+  subjectPrefix: string;
+}
+
+export const userSubject = (t: EventsTopology, userId: number, type: string) => `${t.subjectPrefix}.events.user.${userId}.${type}`;
+
+export async function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
+  const config = {
+    name: t.streamName,
+    subjects: [`${t.subjectPrefix}.events.>`],
+    storage: StorageType.File,
+    // Republishing an outbox row after a crash is dropped by JetStream within this window.
+    duplicate_window: nanos(2 * 60_000),
+    max_age: nanos(7 * 24 * 3_600_000),
+  };
+  try {
+    await bus.jsm.streams.info(t.streamName);
+    await bus.jsm.streams.update(t.streamName, config);
+  } catch {
+    await bus.jsm.streams.add(config);
+  }
+}
+
+/**
+ * Publishes committed outbox rows to JetStream, one copy per recipient (fan-out on write),
+ * then marks them published in the same transaction that locked them. A crash between
+ * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
+ */
+export class OutboxRelay {
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: PodStore,
+    private readonly bus: Bus,
+    private readonly topology: EventsTopology,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      this.pending = false;
+      try {
+        const sent = await this.publishBatch();
+        backoff = 100;
+        if (sent === BATCH || this.pending) continue;
+      } catch (err) {
+        this.logger.warn({ err }, "outbox relay could not publish; retrying");
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      await this.sleep(IDLE_POLL_MS);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  async publishBatch(): Promise<number> {
+    return this.store.db.transaction().execute(async (tx) => {
+      const rows = await this.store.unpublished(tx, BATCH);
+      if (rows.length === 0) return 0;
+      const streamIds = [...new Set(rows.flatMap((r) => (r.stream_id ? [r.stream_id] : [])))];
+      const members = new Map<string, number[]>();
+      for (const m of await this.store.membersOfStreams(streamIds)) {
+        const list = members.get(m.stream_id) ?? [];
+        list.push(m.user_id);
+        members.set(m.stream_id, list);
+      }
+      const acks: Promise<unknown>[] = [];
+      for (const row of rows) {
+        const event = Event.decode(row.payload);
+        const recipients = new Set(members.get(row.stream_id ?? "") ?? []);
+        // Someone who just left is no longer a member but must still hear about it.
+        if (event.membershipChanged) recipients.add(event.membershipChanged.affectedUserId);
+        for (const userId of recipients) {
+          acks.push(this.bus.js.publish(userSubject(this.topology, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}` }));
+        }
+      }
+      await Promise.all(acks);
+      await this.store.markPublished(tx, rows.map((r) => r.seq), Date.now());
+      return rows.length;
+    });
+  }
+}

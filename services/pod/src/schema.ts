@@ -1,0 +1,62 @@
+import type { ColumnType, Generated, JSONColumnType } from "kysely";
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  display_name: string;
+  first_name: string;
+  last_name: string;
+  account_type: string;
+  status: Generated<string>;
+  roles: string[];
+  attributes: JSONColumnType<Record<string, string>>;
+  current_key: string | null;
+  previous_key: string | null;
+  previous_key_expires_at: number | null;
+  created_at: number;
+  created_by: number | null;
+  updated_at: number;
+}
+
+export interface StreamsTable {
+  id: string;
+  type: string;
+  name: string | null;
+  attributes: JSONColumnType<Record<string, unknown>>;
+  active: Generated<boolean>;
+  created_by: number;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  stream_id: string;
+  user_id: number;
+  owner: Generated<boolean>;
+  joined_at: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  stream_id: string;
+  sender_id: number;
+  created_at: number;
+  ciphertext: Buffer;
+}
+
+export interface OutboxTable {
+  seq: Generated<number>;
+  event_id: string;
+  stream_id: string | null;
+  payload: Buffer;
+  created_at: number;
+  published_at: ColumnType<number | null, number | null | undefined, number>;
+}
+
+export interface PodDatabase {
+  users: UsersTable;
+  streams: StreamsTable;
+  memberships: MembershipsTable;
+  messages: MessagesTable;
+  outbox: OutboxTable;
+}

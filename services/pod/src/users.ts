@@ -1,0 +1,131 @@
+import { createPublicKey } from "node:crypto";
+import { invalidArgument } from "@symphony/kit";
+import type { UserAttributes, UserDetail, UserV2 } from "@symphony/proto/pod/v1/users";
+import type { Insertable } from "kysely";
+import type { UsersTable } from "./schema.js";
+import type { UserRow } from "./store.js";
+
+export const ROLES = new Set([
+  "INDIVIDUAL",
+  "ADMINISTRATOR",
+  "SUPER_ADMINISTRATOR",
+  "L1_SUPPORT",
+  "L2_SUPPORT",
+  "COMPLIANCE_OFFICER",
+  "SUPER_COMPLIANCE_OFFICER",
+  "CONTENT_MANAGEMENT",
+  "AUDIT_TRAIL_MANAGEMENT",
+  "USER_PROVISIONING",
+  "SCOPE_MANAGEMENT",
+  "MALWARE_SCAN_MANAGER",
+  "MALWARE_SCAN_STATE_USER",
+]);
+const ACCOUNT_TYPES = new Set(["NORMAL", "SYSTEM", "SDL"]);
+const EXTRA_ATTRIBUTES = ["companyName", "department", "division", "title", "location", "jobFunction"] as const;
+const MAX_FIELD = 256;
+
+/** Checks that the PEM is an RSA public key of a usable size and returns it normalised. */
+export function validRsaPublicKey(pem: string): string {
+  try {
+    const key = createPublicKey(pem);
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== "rsa" || bits < 2048) throw new Error("weak");
+    return key.export({ type: "spki", format: "pem" }).toString();
+  } catch {
+    throw invalidArgument("currentKey.key must be an RSA public key (PEM, at least 2048 bits)");
+  }
+}
+
+function text(value: string, field: string, required: boolean): string {
+  const v = value.trim();
+  if (required && v.length === 0) throw invalidArgument(`userAttributes.${field} is required`);
+  if (v.length > MAX_FIELD) throw invalidArgument(`userAttributes.${field} is longer than ${MAX_FIELD} characters`);
+  return v;
+}
+
+export function newUserRow(attrs: UserAttributes | undefined, roles: string[], createdBy: number | null, now: number): Insertable<UsersTable> {
+  if (!attrs) throw invalidArgument("userAttributes is required");
+  const accountType = attrs.accountType || "NORMAL";
+  if (!ACCOUNT_TYPES.has(accountType)) throw invalidArgument("userAttributes.accountType must be NORMAL, SYSTEM or SDL");
+  const email = text(attrs.emailAddress, "emailAddress", true);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidArgument("userAttributes.emailAddress is not an email address");
+  const unknownRole = roles.find((r) => !ROLES.has(r));
+  if (unknownRole !== undefined) throw invalidArgument(`Unknown role ${JSON.stringify(unknownRole.slice(0, 64))}`);
+  if (attrs.currentKey?.action && attrs.currentKey.action !== "SAVE") throw invalidArgument("currentKey.action must be SAVE on creation");
+  const extra: Record<string, string> = {};
+  for (const k of EXTRA_ATTRIBUTES) {
+    const v = text(attrs[k], k, false);
+    if (v) extra[k] = v;
+  }
+  return {
+    username: text(attrs.userName, "userName", true),
+    email,
+    display_name: text(attrs.displayName, "displayName", true),
+    first_name: text(attrs.firstName, "firstName", false),
+    last_name: text(attrs.lastName, "lastName", false),
+    account_type: accountType,
+    roles: roles.length > 0 ? [...new Set(roles)] : ["INDIVIDUAL"],
+    attributes: JSON.stringify(extra),
+    current_key: attrs.currentKey?.key ? validRsaPublicKey(attrs.currentKey.key) : null,
+    created_at: now,
+    created_by: createdBy,
+    updated_at: now,
+  };
+}
+
+export function toUserV2(u: UserRow): UserV2 {
+  return {
+    id: u.id,
+    emailAddress: u.email,
+    firstName: u.first_name,
+    lastName: u.last_name,
+    displayName: u.display_name,
+    title: u.attributes.title ?? "",
+    company: u.attributes.companyName ?? "",
+    username: u.username,
+    location: u.attributes.location ?? "",
+    accountType: u.account_type,
+    roles: u.roles,
+    department: u.attributes.department ?? "",
+    division: u.attributes.division ?? "",
+    jobFunction: u.attributes.jobFunction ?? "",
+  };
+}
+
+export function toUserDetail(u: UserRow): UserDetail {
+  return {
+    userAttributes: {
+      emailAddress: u.email,
+      firstName: u.first_name,
+      lastName: u.last_name,
+      userName: u.username,
+      displayName: u.display_name,
+      companyName: u.attributes.companyName ?? "",
+      department: u.attributes.department ?? "",
+      division: u.attributes.division ?? "",
+      title: u.attributes.title ?? "",
+      accountType: u.account_type,
+      location: u.attributes.location ?? "",
+      jobFunction: u.attributes.jobFunction ?? "",
+      currentKey: u.current_key ? { key: u.current_key, action: "SAVE" } : undefined,
+    },
+    userSystemInfo: {
+      id: u.id,
+      status: u.status,
+      createdDate: u.created_at,
+      createdBy: u.created_by === null ? "" : String(u.created_by),
+      lastUpdatedDate: u.updated_at,
+    },
+    roles: u.roles,
+    features: [],
+    apps: [],
+    groups: [],
+  };
+}
+
+/** The public keys that may sign this user's login JWTs right now. */
+export function activeKeys(u: UserRow, now: number): string[] {
+  const keys = u.current_key ? [u.current_key] : [];
+  if (u.previous_key && (u.previous_key_expires_at ?? 0) > now) keys.push(u.previous_key);
+  return keys;
+}
