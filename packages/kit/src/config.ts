@@ -7,6 +7,8 @@ type Reader<T> = (env: NodeJS.ProcessEnv) => T | ConfigProblem;
 
 interface ConfigProblem {
   problem: string;
+  /** The variable is absent (as opposed to present with a bad value). */
+  missing?: boolean;
 }
 
 const isProblem = (v: unknown): v is ConfigProblem => typeof v === "object" && v !== null && "problem" in v;
@@ -15,7 +17,7 @@ function variable<T>(name: string, fallback: T | undefined, parse: (raw: string)
   return (env) => {
     const raw = env[name];
     if (raw === undefined || raw === "") {
-      return fallback === undefined ? { problem: `${name} is required (${expected})` } : fallback;
+      return fallback === undefined ? { problem: `${name} is required (${expected})`, missing: true } : fallback;
     }
     const value = parse(raw);
     return value === undefined ? { problem: `${name} must be ${expected}` } : value;
@@ -54,7 +56,7 @@ export const env = {
   /** A value that may be absent. */
   optional: <T>(reader: Reader<T>): Reader<T | undefined> => (e) => {
     const v = reader(e);
-    return isProblem(v) && v.problem.endsWith(")") && v.problem.includes(" is required ") ? undefined : v;
+    return isProblem(v) && v.missing ? undefined : v;
   },
 };
 

@@ -1,5 +1,5 @@
 import { Metadata, status, type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, type ServiceError } from "@grpc/grpc-js";
-import { GrpcError } from "./errors.js";
+import { GrpcError, isServiceError } from "./errors.js";
 import type { Logger } from "./logger.js";
 
 export interface CallContext {
@@ -18,8 +18,21 @@ export type UnaryHandlers<Server> = {
   [K in RpcNames<Server>]: Server[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncHandler<Req, Res> : never;
 };
 
+const PROPAGATED = new Set([
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.FAILED_PRECONDITION,
+  status.RESOURCE_EXHAUSTED,
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+]);
+
 function toServiceError(err: unknown, logger: Logger, method: string): Partial<ServiceError> {
   if (err instanceof GrpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
+  // A peer's answer (e.g. the pod refusing, or unreachable) reaches our caller unchanged.
+  if (isServiceError(err) && PROPAGATED.has(err.code)) return { code: err.code, details: err.details, metadata: new Metadata() };
   // Anything unexpected is logged here and reaches the caller without internals.
   logger.error({ err, method }, "unhandled error in gRPC handler");
   return { code: status.INTERNAL, details: "Internal server error", metadata: new Metadata() };

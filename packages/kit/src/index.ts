@@ -1,3 +1,4 @@
+export * from "./aead.js";
 export * from "./bus.js";
 export * from "./config.js";
 export * from "./db.js";

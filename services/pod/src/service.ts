@@ -69,6 +69,18 @@ function validRoomAttributes(attrs: RoomAttributes | undefined): RoomAttributes 
 export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
   const { store } = deps;
   const now = deps.now ?? Date.now;
+  // A stream's type never changes, so the send path looks it up once per stream.
+  const streamTypes = new Map<string, string>();
+  const streamType = async (streamId: string): Promise<string | undefined> => {
+    let type = streamTypes.get(streamId);
+    if (type === undefined) {
+      type = (await store.streamById(streamId))?.type;
+      if (type === undefined) return undefined;
+      if (streamTypes.size >= 100_000) streamTypes.clear();
+      streamTypes.set(streamId, type);
+    }
+    return type;
+  };
 
   const caller = (ctx: CallContext): Promise<Principal> => deps.verifier.verify(ctx.metadata.get(SESSION_TOKEN)[0]?.toString());
 
@@ -161,13 +173,15 @@ export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
       const messageId = normalizeSymphonyId(req.messageId);
       if (!messageId) throw invalidArgument("Invalid message id");
       if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+      const type = await streamType(streamId);
+      if (!type) roomNotFound();
       const ts = now();
       const ciphertext = Buffer.from(req.ciphertext);
-      const event = outboxRow({ type: "MESSAGESENT", timestamp: ts, streamId, streamType: "", initiatorUserId: p.userId, messageSent: { messageId, ciphertext } });
+      const event = outboxRow({ type: "MESSAGESENT", timestamp: ts, streamId, streamType: type, initiatorUserId: p.userId, messageSent: { messageId, ciphertext } });
       const sender = await store.storeMessage({ id: messageId, streamId, senderId: p.userId, createdAt: ts, ciphertext }, event);
       if (!sender) roomNotFound();
       deps.published();
-      return { message: { messageId, streamId, streamType: "", timestamp: ts, sender: toUserV2(sender), ciphertext } };
+      return { message: { messageId, streamId, streamType: type, timestamp: ts, sender: toUserV2(sender), ciphertext } };
     },
 
     async listMessages(req, ctx) {

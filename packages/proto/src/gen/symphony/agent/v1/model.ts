@@ -49,6 +49,8 @@ export interface V4Message {
   externalRecipients?: boolean | undefined;
   userAgent: string;
   originalFormat: string;
+  /** Set when the message could not be decrypted; `message` is then empty PresentationML. */
+  diagnostic: string;
 }
 
 /** What the agent encrypts: everything a reader sees of the message body. */
@@ -448,6 +450,7 @@ function createBaseV4Message(): V4Message {
     externalRecipients: undefined,
     userAgent: "",
     originalFormat: "",
+    diagnostic: "",
   };
 }
 
@@ -482,6 +485,9 @@ export const V4Message: MessageFns<V4Message> = {
     }
     if (message.originalFormat !== "") {
       writer.uint32(82).string(message.originalFormat);
+    }
+    if (message.diagnostic !== "") {
+      writer.uint32(90).string(message.diagnostic);
     }
     return writer;
   },
@@ -579,6 +585,14 @@ export const V4Message: MessageFns<V4Message> = {
             message.originalFormat = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.diagnostic = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -621,6 +635,7 @@ export const V4Message: MessageFns<V4Message> = {
         : isSet(object.original_format)
         ? globalThis.String(object.original_format)
         : "",
+      diagnostic: isSet(object.diagnostic) ? globalThis.String(object.diagnostic) : "",
     };
   },
 
@@ -656,6 +671,9 @@ export const V4Message: MessageFns<V4Message> = {
     if (message.originalFormat !== "") {
       obj.originalFormat = message.originalFormat;
     }
+    if (message.diagnostic !== "") {
+      obj.diagnostic = message.diagnostic;
+    }
     return obj;
   },
 
@@ -676,6 +694,7 @@ export const V4Message: MessageFns<V4Message> = {
     message.externalRecipients = object.externalRecipients ?? undefined;
     message.userAgent = object.userAgent ?? "";
     message.originalFormat = object.originalFormat ?? "";
+    message.diagnostic = object.diagnostic ?? "";
     return message;
   },
 };

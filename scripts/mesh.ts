@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { createServer, connect as tcpConnect } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client, credentials, Metadata } from "@grpc/grpc-js";
+import { ensureSecrets } from "./secrets.js";
+import { ensureSelfSignedCert } from "./tls.js";
+
+export interface MeshOptions {
+  databaseUrl: string;
+  natsUrl: string;
+  /** Persistent secrets, e.g. .data/keys (admin.pem is the admin bot's private key). */
+  keysDir: string;
+  /** When set, the gateway also serves HTTPS with a self-signed certificate kept here. */
+  tlsDir?: string;
+  /** Isolation for tests: schema names, NATS subjects and stream get these prefixes. */
+  schemaPrefix?: string;
+  subjectPrefix?: string;
+  eventsStream?: string;
+  httpPort?: number;
+  httpsPort?: number;
+  /** Child output goes to <logDir>/<service>.log; inherited when absent. */
+  logDir?: string;
+  /** A service died while the mesh was up. */
+  onExit?: (service: string, code: number | null) => void;
+}
+
+export interface Mesh {
+  gatewayUrl: string;
+  gatewayHttpsUrl?: string;
+  adminKeyPath: string;
+  logDir?: string;
+  stop(): Promise<void>;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SERVICES = ["pod", "keymanager", "agent", "objectstore", "gateway"] as const;
+type Service = (typeof SERVICES)[number];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** grpc.health.v1.Health/Check with an empty request; SERVING is the bytes 08 01. */
+function grpcServing(port: number): Promise<boolean> {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      "/grpc.health.v1.Health/Check",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+      new Metadata(),
+      { deadline: Date.now() + 1_000 },
+      (err, res) => {
+        client.close();
+        resolve(!err && res !== undefined && res.equals(Buffer.from([8, 1])));
+      },
+    );
+  });
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect(port, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+/** Starts the five services as separate processes wired to each other and waits until all serve. */
+export async function startMesh(opts: MeshOptions): Promise<Mesh> {
+  const secrets = ensureSecrets(opts.keysDir);
+  const tls = opts.tlsDir ? ensureSelfSignedCert(opts.tlsDir) : undefined;
+  const grpcPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
+  const httpPort = opts.httpPort || (await freePort());
+  const httpsPort = opts.httpsPort || (await freePort());
+  const schema = (s: string) => (opts.schemaPrefix ? `${opts.schemaPrefix}_${s}` : s);
+  const addr = (s: Service) => `127.0.0.1:${grpcPorts[s]}`;
+
+  const common = {
+    DATABASE_URL: opts.databaseUrl,
+    NATS_URL: opts.natsUrl,
+    POD_ADDR: addr("pod"),
+    KM_ADDR: addr("keymanager"),
+    AGENT_ADDR: addr("agent"),
+    OBJECTSTORE_ADDR: addr("objectstore"),
+    ...(opts.subjectPrefix ? { SUBJECT_PREFIX: opts.subjectPrefix } : {}),
+    ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream } : {}),
+  };
+  const perService: Record<Service, Record<string, string>> = {
+    pod: { DB_SCHEMA: schema("pod"), TOKEN_SIGNING_KEY_FILE: secrets.podTokenKeyPath, ADMIN_PUBLIC_KEY_FILE: secrets.adminPublicKeyPath },
+    keymanager: { DB_SCHEMA: schema("keymanager"), TOKEN_SIGNING_KEY_FILE: secrets.kmTokenKeyPath, KM_MASTER_KEY: secrets.masterKey },
+    agent: {},
+    objectstore: { DB_SCHEMA: schema("objectstore") },
+    gateway: {
+      HTTP_PORT: String(httpPort),
+      HOST: "127.0.0.1",
+      ...(tls ? { HTTPS_PORT: String(httpsPort), TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
+    },
+  };
+  if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
+
+  const children = new Map<Service, ChildProcess>();
+  let stopping = false;
+  const start = (service: Service) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
+      cwd: root,
+      env: { ...process.env, ...common, ...perService[service], GRPC_PORT: String(grpcPorts[service]), OTEL_SERVICE_NAME: service },
+      stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    });
+    if (opts.logDir) {
+      const log = createWriteStream(join(opts.logDir, `${service}.log`), { flags: "a" });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+    }
+    child.once("exit", (code) => {
+      children.delete(service);
+      if (!stopping) opts.onExit?.(service, code);
+    });
+    children.set(service, child);
+  };
+
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(
+      [...children.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const kill = setTimeout(() => c.kill("SIGKILL"), 15_000);
+            c.once("exit", () => (clearTimeout(kill), resolve()));
+            c.kill("SIGTERM");
+          }),
+      ),
+    );
+  };
+
+  try {
+    // The pod first: it creates the admin account and the events stream the others rely on.
+    start("pod");
+    await waitFor("pod", () => grpcServing(grpcPorts.pod));
+    for (const s of ["keymanager", "agent", "objectstore", "gateway"] as const) start(s);
+    await Promise.all((["keymanager", "agent", "objectstore", "gateway"] as const).map((s) => waitFor(s, () => grpcServing(grpcPorts[s]))));
+    await waitFor("gateway HTTP", () => tcpOpen(httpPort));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    gatewayUrl: `http://127.0.0.1:${httpPort}`,
+    gatewayHttpsUrl: tls ? `https://127.0.0.1:${httpsPort}` : undefined,
+    adminKeyPath: secrets.adminKeyPath,
+    logDir: opts.logDir,
+    stop,
+  };
+}

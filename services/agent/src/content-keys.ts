@@ -1,0 +1,52 @@
+import { KEY_MANAGER_TOKEN, metadataOf, unary } from "@symphony/kit";
+import type { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
+import type { EnvelopeKey } from "./envelope.js";
+
+const CURRENT = -1;
+
+interface Entry {
+  key: Promise<EnvelopeKey>;
+  expiresAt: number;
+}
+
+/**
+ * Content keys released by the key manager, per (user, stream, rotation), so a warm stream
+ * costs no key manager round trip. Concurrent misses share one request. Entries expire
+ * after ttlMs: the pod still checks membership on every read and send, and the key manager
+ * re-checks it when an entry is fetched again.
+ */
+export class ContentKeyCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly km: KeyManagerServiceClient,
+    private readonly ttlMs = 5 * 60_000,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  current(userId: number, streamId: string, kmToken: string): Promise<EnvelopeKey> {
+    return this.get(userId, streamId, CURRENT, kmToken);
+  }
+
+  rotation(userId: number, streamId: string, rotationId: number, kmToken: string): Promise<EnvelopeKey> {
+    return this.get(userId, streamId, rotationId, kmToken);
+  }
+
+  private get(userId: number, streamId: string, rotationId: number, kmToken: string): Promise<EnvelopeKey> {
+    const id = `${userId}/${streamId}/${rotationId}`;
+    const now = Date.now();
+    const hit = this.entries.get(id);
+    if (hit && hit.expiresAt > now) return hit.key;
+    const key = unary(
+      this.km,
+      this.km.getContentKey,
+      { streamId, rotationId: rotationId === CURRENT ? undefined : rotationId },
+      metadataOf({ [KEY_MANAGER_TOKEN]: kmToken }),
+    ).then((res) => ({ rotationId: res.rotationId, key: res.key }));
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(id, { key, expiresAt: now + this.ttlMs });
+    // A refusal is not remembered: the next call asks again.
+    key.catch(() => this.entries.delete(id));
+    return key;
+  }
+}

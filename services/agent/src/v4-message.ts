@@ -1,0 +1,34 @@
+import type { V4Message } from "@symphony/proto/agent/v1/model";
+import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
+import type { UserV2 } from "@symphony/proto/pod/v1/users";
+
+export const AGENT_VERSION = "Agent-25.1.0";
+const ORIGINAL_FORMAT = "com.symphony.messageml.v2";
+const UNREADABLE = '<div data-format="PresentationML" data-version="2.0"></div>';
+
+const toV4User = (u: UserV2 | undefined) => ({
+  userId: u?.id ?? 0,
+  firstName: u?.firstName ?? "",
+  lastName: u?.lastName ?? "",
+  displayName: u?.displayName ?? "",
+  email: u?.emailAddress ?? "",
+  username: u?.username ?? "",
+});
+
+/** The public V4Message for a stored message and its decrypted content (or why it could not be decrypted). */
+export function toV4Message(stored: StoredMessage, content: { presentationMl: string; entityJson: string } | { diagnostic: string }): V4Message {
+  const readable = "presentationMl" in content;
+  return {
+    messageId: stored.messageId,
+    timestamp: stored.timestamp,
+    message: readable ? content.presentationMl : UNREADABLE,
+    data: readable ? content.entityJson : "{}",
+    attachments: [],
+    user: toV4User(stored.sender),
+    stream: { streamId: stored.streamId, streamType: stored.streamType, roomName: "" },
+    externalRecipients: false,
+    userAgent: AGENT_VERSION,
+    originalFormat: ORIGINAL_FORMAT,
+    diagnostic: readable ? "" : content.diagnostic,
+  };
+}

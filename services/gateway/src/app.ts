@@ -1,0 +1,116 @@
+import multipart from "@fastify/multipart";
+import { Metadata } from "@grpc/grpc-js";
+import { isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
+import { Auth } from "@symphony/proto/api/v1/rest";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { errorBody, fromGrpc, type HttpError } from "./errors.js";
+import type { Route } from "./routes.js";
+import { BadRequest, decodeResponse, encodeRequest } from "./translate.js";
+import type { Upstreams } from "./upstream.js";
+
+// Symphony caps message + data at 1.5 MB; a little room for the rest of a JSON body.
+const BODY_LIMIT = 2 * 1024 * 1024;
+const FIELD_LIMIT = 1_500_000;
+const UPSTREAM_TIMEOUT_MS = 35_000;
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
+
+export interface GatewayOptions {
+  routes: Route[];
+  upstreams: Upstreams;
+  logger: Logger;
+  https?: { key: Buffer; cert: Buffer };
+}
+
+function reject(reply: FastifyReply, e: HttpError) {
+  return reply.code(e.statusCode).send(errorBody(e));
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+
+/** The whole public REST API, generated from the routes; no business logic lives here. */
+export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyServerOptions["loggerInstance"],
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: true,
+    ...(opts.https ? { https: opts.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+
+  await app.register(multipart, {
+    attachFieldsToBody: "keyValues",
+    limits: { fieldSize: FIELD_LIMIT, fields: 20, files: 0, parts: 20, headerPairs: 100 },
+  });
+  // Some clients POST with no body and no content type; treat that as an empty JSON object.
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    if (body === "") return done(null, undefined);
+    const err = new Error("Unsupported content type") as Error & { statusCode: number };
+    err.statusCode = 415;
+    done(err);
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (statusCode === 500) opts.logger.error({ err }, "gateway error");
+    const message =
+      statusCode === 413 ? "Request body is too large"
+      : err.code === "FST_ERR_CTP_INVALID_JSON_BODY" || err instanceof SyntaxError ? "Malformed JSON body"
+      : statusCode === 500 ? "Internal server error"
+      : err.message;
+    return reject(reply, { statusCode, message });
+  });
+  app.setNotFoundHandler((_req, reply) => reject(reply, { statusCode: 404, message: "Not found" }));
+
+  const methodsByUrl = new Map<string, Set<string>>();
+  for (const route of opts.routes) {
+    methodsByUrl.set(route.url, (methodsByUrl.get(route.url) ?? new Set()).add(route.httpMethod));
+    app.route({
+      method: route.httpMethod,
+      url: route.url,
+      handler: (req, reply) => forward(route, req, reply),
+    });
+  }
+  for (const [url, used] of methodsByUrl) {
+    const others = METHODS.filter((m) => !used.has(m));
+    if (others.length > 0) app.route({ method: others, url, handler: (_req, reply) => reject(reply, { statusCode: 405, message: "Method not allowed" }) });
+  }
+
+  async function forward(route: Route, req: FastifyRequest, reply: FastifyReply) {
+    const metadata = new Metadata();
+    if (route.rest.auth !== Auth.AUTH_NONE) {
+      const session = header(req, "sessiontoken");
+      if (!session) return reject(reply, { statusCode: 401, message: "Invalid session" });
+      metadata.set(SESSION_TOKEN, session);
+      // Like Symphony's agent, the key manager token is only passed where content keys are used:
+      // a /pod call never carries it.
+      if (route.rest.auth === Auth.AUTH_SESSION_AND_KEY_MANAGER) {
+        const km = header(req, "keymanagertoken");
+        if (!km) return reject(reply, { statusCode: 401, message: "Invalid session" });
+        metadata.set(KEY_MANAGER_TOKEN, km);
+      }
+    }
+    if (req.isMultipart() && !route.rest.multipart) return reject(reply, { statusCode: 415, message: "Unsupported content type" });
+    let request: Uint8Array;
+    try {
+      request = encodeRequest(route, req.params as Record<string, string>, req.query as Record<string, unknown>, req.body);
+    } catch (err) {
+      if (err instanceof BadRequest) return reject(reply, { statusCode: 400, message: err.message });
+      throw err;
+    }
+    let response: Buffer;
+    try {
+      response = await opts.upstreams.call(route.upstream, route.grpcPath, request, metadata, UPSTREAM_TIMEOUT_MS);
+    } catch (err) {
+      if (isServiceError(err)) return reject(reply, fromGrpc(err));
+      throw err;
+    }
+    const body = decodeResponse(route, response);
+    const empty = body === undefined || (Array.isArray(body) && body.length === 0);
+    if (route.rest.noContentWhenEmpty && empty) return reply.code(204).send();
+    return reply.code(route.rest.successCode || 200).send(body ?? {});
+  }
+
+  return app;
+}

@@ -1,0 +1,31 @@
+import { status, type ServiceError } from "@grpc/grpc-js";
+
+export interface HttpError {
+  statusCode: number;
+  message: string;
+}
+
+const HTTP_STATUS: Partial<Record<status, number>> = {
+  [status.INVALID_ARGUMENT]: 400,
+  [status.FAILED_PRECONDITION]: 400,
+  [status.OUT_OF_RANGE]: 400,
+  [status.ALREADY_EXISTS]: 409,
+  [status.UNAUTHENTICATED]: 401,
+  [status.PERMISSION_DENIED]: 403,
+  [status.NOT_FOUND]: 404,
+  [status.RESOURCE_EXHAUSTED]: 429,
+  [status.UNAVAILABLE]: 503,
+  [status.DEADLINE_EXCEEDED]: 503,
+};
+
+/** Maps a gRPC failure to Symphony's status and message; internal details never leave the mesh. */
+export function fromGrpc(err: ServiceError): HttpError {
+  const statusCode = HTTP_STATUS[err.code] ?? 500;
+  if (statusCode >= 500) {
+    return { statusCode, message: statusCode === 503 ? "Service temporarily unavailable, retry later" : "Internal server error" };
+  }
+  return { statusCode, message: err.details || "Request failed" };
+}
+
+/** Symphony's error body: `{code, message}` (pod/login Error, agent V2Error). */
+export const errorBody = (e: HttpError) => ({ code: e.statusCode, message: e.message });

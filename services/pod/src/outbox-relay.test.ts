@@ -1,0 +1,97 @@
+import { connectBus, createLogger, newSymphonyId, openDb, type Bus } from "@symphony/kit";
+import { dropSchema, testDatabaseUrl, testNatsUrl, uniqueName } from "@symphony/kit/testing";
+import { Event } from "@symphony/proto/events/v1/events";
+import type { Kysely } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outboxRow } from "./events.js";
+import { migrations } from "./migrations/index.js";
+import { ensureEventsStream, OutboxRelay, type EventsTopology } from "./outbox-relay.js";
+import type { PodDatabase } from "./schema.js";
+import { PodStore } from "./store.js";
+
+const schema = uniqueName("test_pod_relay");
+const topology: EventsTopology = { streamName: schema.toUpperCase(), subjectPrefix: schema };
+let db: Kysely<PodDatabase>;
+let store: PodStore;
+let bus: Bus;
+let relay: OutboxRelay;
+
+const user = (username: string) => ({
+  username,
+  email: `${username}@x.io`,
+  display_name: username,
+  first_name: "",
+  last_name: "",
+  account_type: "SYSTEM",
+  roles: ["INDIVIDUAL"],
+  attributes: "{}",
+  created_at: 1,
+  created_by: null,
+  updated_at: 1,
+});
+
+beforeAll(async () => {
+  db = await openDb<PodDatabase>({ url: testDatabaseUrl(), schema, migrations });
+  store = new PodStore(db);
+  bus = await connectBus(testNatsUrl(), "pod-relay-test");
+  await ensureEventsStream(bus, topology);
+  relay = new OutboxRelay(store, bus, topology, createLogger("test", "silent"));
+});
+
+afterAll(async () => {
+  await bus.jsm.streams.delete(topology.streamName);
+  await bus.close();
+  await db.destroy();
+  await dropSchema(schema);
+});
+
+async function subjectsOnStream(): Promise<string[]> {
+  const info = await bus.jsm.streams.info(topology.streamName, { subjects_filter: ">" });
+  return Object.keys(info.state.subjects ?? {}).sort();
+}
+
+describe("outbox relay", () => {
+  it("publishes each committed event once to every member's subject and marks it published", async () => {
+    const [alice, bob] = [(await store.createUser(user("alice")))!, (await store.createUser(user("bob")))!];
+    const streamId = newSymphonyId();
+    const base = { timestamp: 5, streamId, streamType: "ROOM", initiatorUserId: alice.id };
+    await store.createRoom({ id: streamId, type: "ROOM", name: "r", attributes: "{}", created_by: alice.id, created_at: 5 }, [
+      outboxRow({ ...base, type: "ROOMCREATED", roomCreated: { name: "r" } }),
+    ]);
+    await store.addMember(streamId, bob.id, 6, outboxRow({ ...base, type: "USERJOINEDROOM", membershipChanged: { affectedUserId: bob.id } }));
+
+    expect(await relay.publishBatch()).toBe(2);
+    expect(await relay.publishBatch()).toBe(0);
+    expect(await subjectsOnStream()).toEqual(
+      [
+        `${schema}.events.user.${alice.id}.ROOMCREATED`,
+        `${schema}.events.user.${alice.id}.USERJOINEDROOM`,
+        `${schema}.events.user.${bob.id}.ROOMCREATED`,
+        `${schema}.events.user.${bob.id}.USERJOINEDROOM`,
+      ].sort(),
+    );
+    const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: `${schema}.events.user.${bob.id}.USERJOINEDROOM` });
+    expect(Event.decode(stored!.data)).toMatchObject({ type: "USERJOINEDROOM", streamId, membershipChanged: { affectedUserId: bob.id } });
+    const unpublished = await db.selectFrom("outbox").select("seq").where("published_at", "is", null).execute();
+    expect(unpublished).toEqual([]);
+  });
+
+  it("republishing rows after a crash before commit adds no duplicates to the stream", async () => {
+    const before = (await bus.jsm.streams.info(topology.streamName)).state.messages;
+    await db.updateTable("outbox").set({ published_at: null }).execute();
+    expect(await relay.publishBatch()).toBe(2);
+    expect((await bus.jsm.streams.info(topology.streamName)).state.messages).toBe(before);
+  });
+
+  it("wakes on demand and drains in the background", async () => {
+    const [carol] = [(await store.createUser(user("carol")))!];
+    const streamId = newSymphonyId();
+    relay.start();
+    await store.createRoom({ id: streamId, type: "ROOM", name: "r2", attributes: "{}", created_by: carol.id, created_at: 7 }, [
+      outboxRow({ timestamp: 7, streamId, streamType: "ROOM", initiatorUserId: carol.id, type: "ROOMCREATED", roomCreated: { name: "r2" } }),
+    ]);
+    relay.wake();
+    await expect.poll(async () => (await subjectsOnStream()).includes(`${schema}.events.user.${carol.id}.ROOMCREATED`), { timeout: 5_000 }).toBe(true);
+    await relay.stop();
+  });
+});

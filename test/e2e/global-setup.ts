@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { ensureInfra } from "../../scripts/infra.js";
+import { startMesh } from "../../scripts/mesh.js";
+import { dropTestResources } from "./resources.js";
+
+export interface E2eMesh {
+  gatewayUrl: string;
+  gatewayHttpsUrl: string;
+  adminKeyPem: string;
+  databaseUrl: string;
+  natsUrl: string;
+  schemaPrefix: string;
+  subjectPrefix: string;
+  eventsStream: string;
+  logDir: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    mesh: E2eMesh;
+  }
+}
+
+/** One whole mesh (five processes, real Postgres and NATS) for the e2e suite, isolated by name prefixes. */
+export default async function setup(project: TestProject) {
+  const infra = await ensureInfra({ dataDir: join(process.cwd(), ".data"), log: () => {}, allowInstall: true });
+  const run = `e2e_${randomBytes(4).toString("hex")}`;
+  const work = mkdtempSync(join(tmpdir(), "symphony-e2e-"));
+  const names = { schemaPrefix: run, subjectPrefix: run, eventsStream: run.toUpperCase() };
+  const mesh = await startMesh({
+    databaseUrl: infra.databaseUrl,
+    natsUrl: infra.natsUrl,
+    keysDir: join(work, "keys"),
+    tlsDir: join(work, "tls"),
+    logDir: join(work, "logs"),
+    ...names,
+  });
+  project.provide("mesh", {
+    gatewayUrl: mesh.gatewayUrl,
+    gatewayHttpsUrl: mesh.gatewayHttpsUrl ?? "",
+    adminKeyPem: readFileSync(mesh.adminKeyPath, "utf8"),
+    databaseUrl: infra.databaseUrl,
+    natsUrl: infra.natsUrl,
+    logDir: join(work, "logs"),
+    ...names,
+  });
+  return async () => {
+    await mesh.stop();
+    await dropTestResources(infra.databaseUrl, infra.natsUrl, names);
+    await infra.stop();
+  };
+}
