@@ -31,6 +31,8 @@ export interface Mesh {
   gatewayHttpsUrl?: string;
   adminKeyPath: string;
   logDir?: string;
+  /** Process ids by service, e.g. for measuring memory. */
+  pids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -153,12 +155,17 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     );
   };
 
+  // A service that exits while starting fails the start at once instead of at the timeout.
+  const serving = async (s: Service) => {
+    if (!children.has(s)) throw new Error(`${s} exited during start${opts.logDir ? `; see ${join(opts.logDir, `${s}.log`)}` : ""}`);
+    return grpcServing(grpcPorts[s]);
+  };
   try {
     // The pod first: it creates the admin account and the events stream the others rely on.
     start("pod");
-    await waitFor("pod", () => grpcServing(grpcPorts.pod));
+    await waitFor("pod", () => serving("pod"));
     for (const s of ["keymanager", "agent", "objectstore", "gateway"] as const) start(s);
-    await Promise.all((["keymanager", "agent", "objectstore", "gateway"] as const).map((s) => waitFor(s, () => grpcServing(grpcPorts[s]))));
+    await Promise.all((["keymanager", "agent", "objectstore", "gateway"] as const).map((s) => waitFor(s, () => serving(s))));
     await waitFor("gateway HTTP", () => tcpOpen(httpPort));
   } catch (err) {
     await stop();
@@ -169,6 +176,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     gatewayHttpsUrl: tls ? `https://127.0.0.1:${httpsPort}` : undefined,
     adminKeyPath: secrets.adminKeyPath,
     logDir: opts.logDir,
+    pids: () => Object.fromEntries([...children].flatMap(([s, c]) => (c.pid === undefined ? [] : [[s, c.pid]]))),
     stop,
   };
 }

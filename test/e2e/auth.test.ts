@@ -106,7 +106,7 @@ describe("session tokens", () => {
     const admin = await adminBot();
     const parts = admin.sessionToken.split(".");
     const tampered = `${parts[0]}.${Buffer.from(JSON.stringify({ sub: "1", name: "x", aud: "symphony:pod", exp: 9999999999, jti: "x" })).toString("base64url")}.${parts[2]}`;
-    for (const headers of [{}, { sessionToken: "random" }, { sessionToken: tampered }, { sessionToken: admin.keyManagerToken }]) {
+    for (const headers of [{} as Record<string, string>, { sessionToken: "random" }, { sessionToken: tampered }, { sessionToken: admin.keyManagerToken }]) {
       expectUnauthorized(await raw("GET", "/pod/v2/sessioninfo", { headers }));
     }
   });

@@ -31,6 +31,10 @@ export default async function setup(project: TestProject) {
   const run = `e2e_${randomBytes(4).toString("hex")}`;
   const work = mkdtempSync(join(tmpdir(), "symphony-e2e-"));
   const names = { schemaPrefix: run, subjectPrefix: run, eventsStream: run.toUpperCase() };
+  const cleanUp = async () => {
+    await dropTestResources(infra.databaseUrl, infra.natsUrl, names);
+    await infra.stop();
+  };
   const mesh = await startMesh({
     databaseUrl: infra.databaseUrl,
     natsUrl: infra.natsUrl,
@@ -38,6 +42,9 @@ export default async function setup(project: TestProject) {
     tlsDir: join(work, "tls"),
     logDir: join(work, "logs"),
     ...names,
+  }).catch(async (err: unknown) => {
+    await cleanUp();
+    throw err;
   });
   project.provide("mesh", {
     gatewayUrl: mesh.gatewayUrl,
@@ -50,7 +57,6 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await mesh.stop();
-    await dropTestResources(infra.databaseUrl, infra.natsUrl, names);
-    await infra.stop();
+    await cleanUp();
   };
 }

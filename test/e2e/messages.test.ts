@@ -181,7 +181,7 @@ describe("sending and reading encrypted messages", () => {
   it("requires both tokens on agent calls", async () => {
     const alice = await newBot();
     const roomId = await newRoom(alice.bot);
-    for (const headers of [{ sessionToken: alice.bot.sessionToken }, { keyManagerToken: alice.bot.keyManagerToken }, { sessionToken: alice.bot.sessionToken, keyManagerToken: "forged" }]) {
+    for (const headers of [{ sessionToken: alice.bot.sessionToken } as Record<string, string>, { keyManagerToken: alice.bot.keyManagerToken }, { sessionToken: alice.bot.sessionToken, keyManagerToken: "forged" }]) {
       const res = await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ code: 401, message: expect.any(String) });

@@ -35,6 +35,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: opts.logger as FastifyServerOptions["loggerInstance"],
     bodyLimit: BODY_LIMIT,
+    // Long garbage ids must reach validation and get a 400, not a 414.
+    maxParamLength: 2048,
     disableRequestLogging: true,
     ...(opts.https ? { https: opts.https } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;

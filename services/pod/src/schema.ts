@@ -50,7 +50,7 @@ export interface OutboxTable {
   stream_id: string | null;
   payload: Buffer;
   created_at: number;
-  published_at: ColumnType<number | null, number | null | undefined, number>;
+  published_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PodDatabase {
