@@ -22,6 +22,8 @@ export interface MeshOptions {
   httpsPort?: number;
   /** Child output goes to <logDir>/<service>.log; inherited when absent. */
   logDir?: string;
+  /** Extra node flags for every service, e.g. --cpu-prof for a benchmark profile. */
+  nodeArgs?: string[];
   /** A service died while the mesh was up. */
   onExit?: (service: string, code: number | null) => void;
 }
@@ -123,7 +125,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const children = new Map<Service, ChildProcess>();
   let stopping = false;
   const start = (service: Service) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
       cwd: root,
       env: { ...process.env, ...common, ...perService[service], GRPC_PORT: String(grpcPorts[service]), OTEL_SERVICE_NAME: service },
       stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
