@@ -12,6 +12,8 @@ export interface MeshOptions {
   natsUrl: string;
   /** Persistent secrets, e.g. .data/keys (admin.pem is the admin bot's private key). */
   keysDir: string;
+  /** The operator's own admin public key (PEM); a key pair is generated in keysDir otherwise. */
+  adminPublicKeyFile?: string;
   /** When set, the gateway also serves HTTPS with a self-signed certificate kept here. */
   tlsDir?: string;
   /** Isolation for tests: schema names, NATS subjects and stream get these prefixes. */
@@ -96,6 +98,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const grpcPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
   const httpPort = opts.httpPort || (await freePort());
   const httpsPort = opts.httpsPort || (await freePort());
+  const adminPublicKeyFile = opts.adminPublicKeyFile ?? secrets.adminPublicKeyPath;
   const schema = (s: string) => (opts.schemaPrefix ? `${opts.schemaPrefix}_${s}` : s);
   const addr = (s: Service) => `127.0.0.1:${grpcPorts[s]}`;
 
@@ -110,7 +113,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream } : {}),
   };
   const perService: Record<Service, Record<string, string>> = {
-    pod: { DB_SCHEMA: schema("pod"), TOKEN_SIGNING_KEY_FILE: secrets.podTokenKeyPath, ADMIN_PUBLIC_KEY_FILE: secrets.adminPublicKeyPath },
+    pod: { DB_SCHEMA: schema("pod"), TOKEN_SIGNING_KEY_FILE: secrets.podTokenKeyPath, ADMIN_PUBLIC_KEY_FILE: adminPublicKeyFile },
     keymanager: { DB_SCHEMA: schema("keymanager"), TOKEN_SIGNING_KEY_FILE: secrets.kmTokenKeyPath, KM_MASTER_KEY: secrets.masterKey },
     agent: {},
     objectstore: { DB_SCHEMA: schema("objectstore") },

@@ -13,6 +13,7 @@ const mesh = await startMesh({
   natsUrl: infra.natsUrl,
   keysDir: join(dataDir, "keys"),
   tlsDir: join(dataDir, "tls"),
+  adminPublicKeyFile: process.env.ADMIN_PUBLIC_KEY_FILE || undefined,
   httpPort: Number(process.env.HTTP_PORT ?? 8080),
   httpsPort: Number(process.env.HTTPS_PORT ?? 8443),
   onExit: (service, code) => {
@@ -36,14 +37,16 @@ async function shutdown(code: number) {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
+const ownKey = process.env.ADMIN_PUBLIC_KEY_FILE;
+const adminKey = ownKey ? `the private key matching ${ownKey}` : mesh.adminKeyPath;
 console.log(`
 Symphony mesh is up.
   REST gateway   ${mesh.gatewayUrl}
                  ${mesh.gatewayHttpsUrl} (self-signed certificate in .data/tls)
-  admin key      ${mesh.adminKeyPath}  (service account "admin", role USER_PROVISIONING)
+  admin key      ${adminKey}  (service account "admin", role USER_PROVISIONING)
 
 Log in as the admin bot (RS512 JWT {sub, exp} signed with its key), then send both tokens as headers:
-  JWT=$(npx tsx scripts/sign-jwt.ts admin ${mesh.adminKeyPath})
+  JWT=$(npx tsx scripts/sign-jwt.ts admin ${ownKey ? "<admin private key>" : mesh.adminKeyPath})
   curl -s -X POST ${mesh.gatewayUrl}/login/pubkey/authenticate -H 'content-type: application/json' -d "{\\"token\\":\\"$JWT\\"}"
   curl -s -X POST ${mesh.gatewayUrl}/relay/pubkey/authenticate -H 'content-type: application/json' -d "{\\"token\\":\\"$JWT\\"}"
   curl -s ${mesh.gatewayUrl}/pod/v2/sessioninfo -H "sessionToken: <token from /login>"
