@@ -24,6 +24,8 @@ export interface MeshOptions {
   httpsPort?: number;
   /** Child output goes to <logDir>/<service>.log; inherited when absent. */
   logDir?: string;
+  /** Extra environment per service, e.g. { agent: { KEY_CACHE_TTL_MS: "0" } }. */
+  serviceEnv?: Partial<Record<Service, Record<string, string>>>;
   /** Extra node flags for every service, e.g. --cpu-prof for a benchmark profile. */
   nodeArgs?: string[];
   /** A service died while the mesh was up. */
@@ -110,11 +112,11 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     AGENT_ADDR: addr("agent"),
     OBJECTSTORE_ADDR: addr("objectstore"),
     ...(opts.subjectPrefix ? { SUBJECT_PREFIX: opts.subjectPrefix } : {}),
-    ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream } : {}),
+    ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream, REVOCATIONS_BUCKET: `${opts.eventsStream}_REVOKED` } : {}),
   };
   const perService: Record<Service, Record<string, string>> = {
     pod: { DB_SCHEMA: schema("pod"), TOKEN_SIGNING_KEY_FILE: secrets.podTokenKeyPath, ADMIN_PUBLIC_KEY_FILE: adminPublicKeyFile },
-    keymanager: { DB_SCHEMA: schema("keymanager"), TOKEN_SIGNING_KEY_FILE: secrets.kmTokenKeyPath, KM_MASTER_KEY: secrets.masterKey },
+    keymanager: { DB_SCHEMA: schema("keymanager"), TOKEN_SIGNING_KEY_FILE: secrets.kmTokenKeyPath, KM_MASTER_KEY_FILE: secrets.masterKeyFile },
     agent: {},
     objectstore: { DB_SCHEMA: schema("objectstore") },
     gateway: {
@@ -130,7 +132,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const start = (service: Service) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
       cwd: root,
-      env: { ...process.env, ...common, ...perService[service], GRPC_PORT: String(grpcPorts[service]), OTEL_SERVICE_NAME: service },
+      env: { ...process.env, ...common, ...perService[service], ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), OTEL_SERVICE_NAME: service },
       stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     });
     if (opts.logDir) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { join } from "node:path";
 
@@ -7,7 +7,8 @@ export interface MeshSecrets {
   adminPublicKeyPath: string;
   podTokenKeyPath: string;
   kmTokenKeyPath: string;
-  masterKey: string;
+  /** `<version> <base64>` lines, as KM_MASTER_KEY_FILE expects. */
+  masterKeyFile: string;
 }
 
 function writeOnce(path: string, make: () => string): void {
@@ -26,7 +27,7 @@ export function ensureSecrets(keysDir: string): MeshSecrets {
     adminPublicKeyPath: join(keysDir, "admin.pub.pem"),
     podTokenKeyPath: join(keysDir, "pod-token-signing.pem"),
     kmTokenKeyPath: join(keysDir, "km-token-signing.pem"),
-    masterKey: "",
+    masterKeyFile: join(keysDir, "km-master.keys"),
   };
   if (!existsSync(s.adminKeyPath)) {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -36,8 +37,6 @@ export function ensureSecrets(keysDir: string): MeshSecrets {
   const ed25519 = () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   writeOnce(s.podTokenKeyPath, ed25519);
   writeOnce(s.kmTokenKeyPath, ed25519);
-  const masterKeyPath = join(keysDir, "km-master.key");
-  writeOnce(masterKeyPath, () => randomBytes(32).toString("base64"));
-  s.masterKey = readFileSync(masterKeyPath, "utf8").trim();
+  writeOnce(s.masterKeyFile, () => `1 ${randomBytes(32).toString("base64")}\n`);
   return s;
 }

@@ -48,6 +48,16 @@ export const env = {
       },
       "a positive integer",
     ),
+  nonNegativeInt: (name: string, fallback?: number): Reader<number> =>
+    variable(
+      name,
+      fallback,
+      (raw) => {
+        const n = Number(raw);
+        return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+      },
+      "a non-negative integer",
+    ),
   boolean: (name: string, fallback?: boolean): Reader<boolean> =>
     variable(name, fallback, (raw) => ({ true: true, false: false })[raw.toLowerCase()], "true or false"),
   /** host:port of a gRPC peer. */

@@ -27,6 +27,7 @@ const PROPAGATED = new Set([
   status.RESOURCE_EXHAUSTED,
   status.UNAVAILABLE,
   status.DEADLINE_EXCEEDED,
+  status.DATA_LOSS,
 ]);
 
 function toServiceError(err: unknown, logger: Logger, method: string): Partial<ServiceError> {

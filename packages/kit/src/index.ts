@@ -9,5 +9,7 @@ export * from "./handlers.js";
 export * from "./ids.js";
 export * from "./logger.js";
 export * from "./metadata.js";
+export * from "./revocations.js";
 export * from "./rsa-auth.js";
 export * from "./tokens.js";
+export * from "./trace.js";

@@ -11,18 +11,27 @@ interface Entry {
 
 /**
  * Content keys released by the key manager, per (user, stream, rotation), so a warm stream
- * costs no key manager round trip. Concurrent misses share one request. Entries expire
- * after ttlMs: the pod still checks membership on every read and send, and the key manager
- * re-checks it when an entry is fetched again.
+ * costs no key manager round trip. Concurrent misses share one request. Entries are dropped
+ * on a NATS notice (member removed, key rotated or shredded) and expire after ttlMs; the pod
+ * checks membership on every read and send regardless.
  */
 export class ContentKeyCache {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly km: KeyManagerServiceClient,
+    /** 0 turns caching off (every send and read asks the key manager). */
     private readonly ttlMs = 5 * 60_000,
     private readonly maxEntries = 50_000,
   ) {}
+
+  /** Drops cached keys of a stream: every user's (rotation, shred) or one user's (removed member). */
+  invalidate(streamId: string, userId = 0): void {
+    const prefix = userId === 0 ? undefined : `${userId}/${streamId}/`;
+    for (const id of this.entries.keys()) {
+      if (prefix ? id.startsWith(prefix) : id.includes(`/${streamId}/`)) this.entries.delete(id);
+    }
+  }
 
   current(userId: number, streamId: string, kmToken: string): Promise<EnvelopeKey> {
     return this.get(userId, streamId, CURRENT, kmToken);
@@ -43,6 +52,7 @@ export class ContentKeyCache {
       { streamId, rotationId: rotationId === CURRENT ? undefined : rotationId },
       metadataOf({ [KEY_MANAGER_TOKEN]: kmToken }),
     ).then((res) => ({ rotationId: res.rotationId, key: res.key }));
+    if (this.ttlMs === 0) return key;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(id, { key, expiresAt: now + this.ttlMs });
     // A refusal is not remembered: the next call asks again.

@@ -1,10 +1,12 @@
 import {
+  connectBus,
   createClient,
   createLogger,
   env,
   KEY_MANAGER_AUDIENCE,
   loadConfig,
   onShutdown,
+  RevocationList,
   SESSION_AUDIENCE,
   startGrpcServer,
   TokenVerifier,
@@ -12,6 +14,7 @@ import {
   unaryService,
 } from "@symphony/kit";
 import { AgentServiceService } from "@symphony/proto/agent/v1/agent_service";
+import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
@@ -22,6 +25,10 @@ const config = loadConfig({
   port: env.port("GRPC_PORT", 9103),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   kmAddr: env.address("KM_ADDR", "127.0.0.1:9102"),
+  natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
+  keyCacheTtlMs: env.nonNegativeInt("KEY_CACHE_TTL_MS", 5 * 60_000),
 });
 const logger = createLogger("agent");
 
@@ -32,6 +39,19 @@ const km = createClient(KeyManagerServiceClient, config.kmAddr);
 const sessions = new TokenVerifier(SESSION_AUDIENCE, async () => JSON.parse((await unary(podInternal, podInternal.getSessionTokenKeys, {})).jwks));
 const keyManagerTokens = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => JSON.parse((await unary(km, km.getKeyManagerTokenKeys, {})).jwks));
 
+const keys = new ContentKeyCache(km, config.keyCacheTtlMs);
+const bus = await connectBus(config.natsUrl, "agent");
+const revocations = await RevocationList.open(bus, config.revocationsBucket);
+await revocations.follow(sessions, logger);
+await revocations.follow(keyManagerTokens, logger);
+bus.nc.subscribe(`${config.subjectPrefix}.keys.changed.*`, {
+  callback: (err, msg) => {
+    if (err) return;
+    const notice = KeyInvalidation.decode(msg.data);
+    keys.invalidate(notice.streamId, notice.userId);
+  },
+});
+
 const server = await startGrpcServer({
   port: config.port,
   logger,
@@ -39,7 +59,7 @@ const server = await startGrpcServer({
     {
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
-      implementation: unaryService(logger, agentService({ pod, keys: new ContentKeyCache(km), sessions, keyManagerTokens })),
+      implementation: unaryService(logger, agentService({ pod, keys, sessions, keyManagerTokens })),
     },
   ],
 });
@@ -47,4 +67,5 @@ const server = await startGrpcServer({
 onShutdown(logger, async () => {
   await server.drain();
   for (const c of [pod, podInternal, km]) c.close();
+  await bus.close();
 });

@@ -1,6 +1,6 @@
 import multipart from "@fastify/multipart";
 import { Metadata } from "@grpc/grpc-js";
-import { isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
+import { CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
 import { Auth } from "@symphony/proto/api/v1/rest";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
@@ -82,18 +82,20 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   async function forward(route: Route, req: FastifyRequest, reply: FastifyReply) {
     const metadata = new Metadata();
-    if (route.rest.auth !== Auth.AUTH_NONE) {
-      const session = header(req, "sessiontoken");
-      if (!session) return reject(reply, { statusCode: 401, message: "Invalid session" });
-      metadata.set(SESSION_TOKEN, session);
-      // Like Symphony's agent, the key manager token is only passed where content keys are used:
-      // a /pod call never carries it.
-      if (route.rest.auth === Auth.AUTH_SESSION_AND_KEY_MANAGER) {
-        const km = header(req, "keymanagertoken");
-        if (!km) return reject(reply, { statusCode: 401, message: "Invalid session" });
-        metadata.set(KEY_MANAGER_TOKEN, km);
-      }
+    const { auth } = route.rest;
+    // Like Symphony's agent, each call carries only the tokens its route uses: a /pod call never
+    // sees a keyManagerToken.
+    const wanted: [string, string][] = [
+      ...(auth === Auth.AUTH_UNSPECIFIED || auth === Auth.AUTH_SESSION_AND_KEY_MANAGER ? [["sessiontoken", SESSION_TOKEN] as [string, string]] : []),
+      ...(auth === Auth.AUTH_SESSION_AND_KEY_MANAGER || auth === Auth.AUTH_KEY_MANAGER ? [["keymanagertoken", KEY_MANAGER_TOKEN] as [string, string]] : []),
+    ];
+    for (const [headerName, key] of wanted) {
+      const token = header(req, headerName);
+      if (!token) return reject(reply, { statusCode: 401, message: "Invalid session" });
+      metadata.set(key, token);
     }
+    const traceId = header(req, "x-trace-id");
+    if (traceId && /^[\w-]{1,64}$/.test(traceId)) metadata.set(CLIENT_TRACE_ID, traceId);
     if (req.isMultipart() && !route.rest.multipart) return reject(reply, { statusCode: 415, message: "Unsupported content type" });
     let request: Uint8Array;
     try {

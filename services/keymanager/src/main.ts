@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
+  connectBus,
   createClient,
   createLogger,
   env,
@@ -7,16 +8,19 @@ import {
   loadConfig,
   onShutdown,
   openDb,
+  RevocationList,
   startGrpcServer,
   TokenIssuer,
   TokenVerifier,
   unaryService,
 } from "@symphony/kit";
+import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { KeyManagerServiceService } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { KeyCustody } from "./custody.js";
-import { masterKey } from "./master-key.js";
+import { loadMasterKeys } from "./master-keys.js";
 import { migrations } from "./migrations/index.js";
+import { rotateOnMemberRemoval } from "./removal-rotation.js";
 import type { KeyManagerDatabase } from "./schema.js";
 import { keyManagerService } from "./service.js";
 import { KeyStore } from "./store.js";
@@ -25,19 +29,40 @@ const config = loadConfig({
   port: env.port("GRPC_PORT", 9102),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "keymanager"),
+  natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   tokenKeyFile: env.string("TOKEN_SIGNING_KEY_FILE"),
-  tokenTtlSeconds: env.positiveInt("KM_TOKEN_TTL_SECONDS", 2 * 3600),
-  masterKey: env.string("KM_MASTER_KEY"),
+  tokenTtlSeconds: env.positiveInt("KM_TOKEN_TTL_SECONDS", 3600),
+  masterKeyFile: env.optional(env.string("KM_MASTER_KEY_FILE")),
+  masterKey: env.optional(env.string("KM_MASTER_KEY")),
   masterKeyVersion: env.positiveInt("KM_MASTER_KEY_VERSION", 1),
 });
 const logger = createLogger("keymanager");
+const readMasterKeys = () => loadMasterKeys({ file: config.masterKeyFile, key: config.masterKey, version: config.masterKeyVersion });
 
-const master = masterKey(config.masterKey, config.masterKeyVersion);
+const ring = readMasterKeys();
 const db = await openDb<KeyManagerDatabase>({ url: config.databaseUrl, schema: config.schema, migrations });
 const store = new KeyStore(db);
+const custody = await KeyCustody.open(store, ring, logger);
+const bus = await connectBus(config.natsUrl, "keymanager");
 const tokens = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), KEY_MANAGER_AUDIENCE, config.tokenTtlSeconds);
+const verifier = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => tokens.jwks);
+const revocations = await RevocationList.open(bus, config.revocationsBucket);
+await revocations.follow(verifier, logger);
 const pod = createClient(PodInternalServiceClient, config.podAddr);
+
+const keysChanged = (streamId: string) =>
+  bus.nc.publish(`${config.subjectPrefix}.keys.changed.${streamId}`, KeyInvalidation.encode({ streamId, userId: 0 }).finish());
+const reloadMasterKeys = async () => {
+  await custody.adopt(readMasterKeys());
+  logger.info({ version: custody.currentVersion }, "master keys reloaded");
+  return custody.currentVersion;
+};
+// Kubernetes updates a mounted Secret in place; SIGHUP (or the admin RPC) picks up a new master key.
+process.on("SIGHUP", () => void reloadMasterKeys().catch((err: unknown) => logger.error({ err }, "master key reload refused")));
+rotateOnMemberRemoval(bus, config.subjectPrefix, custody, keysChanged, logger);
 
 const server = await startGrpcServer({
   port: config.port,
@@ -48,13 +73,7 @@ const server = await startGrpcServer({
       definition: KeyManagerServiceService,
       implementation: unaryService(
         logger,
-        keyManagerService({
-          pod,
-          custody: new KeyCustody(store, master),
-          store,
-          tokens,
-          verifier: new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => tokens.jwks),
-        }),
+        keyManagerService({ pod, custody, store, tokens, verifier, revocations, keysChanged, reloadMasterKeys }),
       ),
     },
   ],
@@ -63,5 +82,6 @@ const server = await startGrpcServer({
 onShutdown(logger, async () => {
   await server.drain();
   pod.close();
+  await bus.close();
   await db.destroy();
 });

@@ -1,20 +1,27 @@
+import { publicEncrypt, constants } from "node:crypto";
 import {
   AUTH_FAILED,
   claimedUsername,
+  invalidArgument,
   KEY_MANAGER_TOKEN,
   normalizeSymphonyId,
   notFound,
-  invalidArgument,
+  permissionDenied,
+  traceIdOf,
   unary,
   unauthenticated,
   verifyRsaLoginJwt,
+  type CallContext,
+  type Principal,
+  type RevocationList,
   type TokenIssuer,
   type TokenVerifier,
   type UnaryHandlers,
 } from "@symphony/kit";
 import type { KeyManagerServiceServer } from "@symphony/proto/keymanager/v1/keymanager_service";
 import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
-import type { KeyCustody } from "./custody.js";
+import { SHREDDED, type KeyCustody } from "./custody.js";
+import type { AuditAction } from "./schema.js";
 import type { KeyStore } from "./store.js";
 
 export interface KeyManagerDeps {
@@ -23,13 +30,67 @@ export interface KeyManagerDeps {
   store: KeyStore;
   tokens: TokenIssuer;
   verifier: TokenVerifier;
+  revocations: RevocationList;
+  /** Tells agents that every cached key of the stream is stale (rotation, shred). */
+  keysChanged: (streamId: string) => void;
+  reloadMasterKeys: () => Promise<number>;
 }
 
 // A non-member learns nothing more than for a stream that does not exist.
 const NOT_A_MEMBER = "Stream not found";
+const ADMIN_ROLES = ["SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
+const AUDIT_ROLES = [...ADMIN_ROLES, "COMPLIANCE_OFFICER", "SUPER_COMPLIANCE_OFFICER"];
 
 export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManagerServiceServer> {
-  const { pod } = deps;
+  const { pod, custody, store } = deps;
+
+  const caller = (ctx: CallContext) => deps.verifier.verify(ctx.metadata.get(KEY_MANAGER_TOKEN)[0]?.toString());
+
+  const streamIdOf = (raw: string) => {
+    const id = normalizeSymphonyId(raw);
+    if (!id) throw invalidArgument("Invalid stream id");
+    return id;
+  };
+
+  const hasRole = async (p: Principal, roles: string[]) => {
+    const user = await unary(pod, pod.getUserRoles, { userId: p.userId });
+    return user.active && user.roles.some((r) => roles.includes(r));
+  };
+
+  /** Fail closed: every decision is written before its effect reaches the caller. */
+  const audit = (ctx: CallContext, p: Principal, action: AuditAction, streamId: string, rotationId: number | null, decision: Parameters<KeyStore["audit"]>[0]["decision"]) =>
+    store.audit({ at: Date.now(), user_id: p.userId, stream_id: streamId, rotation_id: rotationId, action, decision, trace_id: traceIdOf(ctx).slice(0, 64) });
+
+  /** Releases a key to a current member of the stream, auditing the decision either way. */
+  const release = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
+    const p = await caller(ctx);
+    const streamId = streamIdOf(rawStreamId);
+    const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
+    if (!member) {
+      await audit(ctx, p, action, streamId, rotationId ?? null, "DENIED_NOT_MEMBER");
+      throw notFound(NOT_A_MEMBER);
+    }
+    let released;
+    try {
+      released = await custody.contentKey(streamId, rotationId);
+    } catch (err) {
+      if ((err as Error).message === SHREDDED) await audit(ctx, p, action, streamId, rotationId ?? null, "SHREDDED");
+      throw err;
+    }
+    if (!released) {
+      await audit(ctx, p, action, streamId, rotationId ?? null, "NOT_FOUND");
+      throw notFound("No such key rotation");
+    }
+    await audit(ctx, p, action, streamId, released.rotationId, "RELEASED");
+    return { principal: p, ...released };
+  };
+
+  const requireRole = async (ctx: CallContext, p: Principal, roles: string[], action: AuditAction, streamId = "") => {
+    if (await hasRole(p, roles)) return;
+    await audit(ctx, p, action, streamId, null, "DENIED_NOT_AUTHORIZED");
+    throw permissionDenied();
+  };
+
   return {
     async authenticate(req) {
       const username = claimedUsername(req.token);
@@ -39,24 +100,77 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       return { name: "keyManagerToken", token: await deps.tokens.issue(creds.userId, username) };
     },
 
+    async logout(_req, ctx) {
+      const p = await caller(ctx);
+      await deps.revocations.revoke(p.jti);
+      deps.verifier.revoke(p.jti);
+      return { message: "Logged out" };
+    },
+
     async getContentKey(req, ctx) {
-      const principal = await deps.verifier.verify(ctx.metadata.get(KEY_MANAGER_TOKEN)[0]?.toString());
-      const streamId = normalizeSymphonyId(req.streamId);
-      if (!streamId) throw invalidArgument("Invalid stream id");
-      const audit = { at: Date.now(), user_id: principal.userId, stream_id: streamId, rotation_id: req.rotationId ?? null };
-      const { member } = await unary(pod, pod.checkMembership, { streamId, userId: principal.userId });
-      if (!member) {
-        await deps.store.audit({ ...audit, outcome: "DENIED_NOT_MEMBER" });
-        throw notFound(NOT_A_MEMBER);
-      }
-      const released = await deps.custody.contentKey(streamId, req.rotationId);
-      if (!released) {
-        await deps.store.audit({ ...audit, outcome: "NOT_FOUND" });
-        throw notFound("No such key rotation");
-      }
-      // Fail closed: a release that cannot be audited does not happen.
-      await deps.store.audit({ ...audit, rotation_id: released.rotationId, outcome: "RELEASED" });
-      return { rotationId: released.rotationId, key: released.key };
+      const { rotationId, key } = await release(ctx, "RELEASE", req.streamId, req.rotationId);
+      return { rotationId, key };
+    },
+
+    async getWrappedContentKey(req, ctx) {
+      const { principal, rotationId, key } = await release(ctx, "RELEASE_WRAPPED", req.streamId, req.rotationId);
+      const creds = await unary(pod, pod.getUserCredentials, { username: principal.username });
+      const publicKey = creds.userId === principal.userId ? creds.publicKeys[0] : undefined;
+      if (!publicKey) throw invalidArgument("The caller has no registered RSA public key");
+      return { rotationId, wrappedKey: publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, key) };
+    },
+
+    async rotateContentKey(req, ctx) {
+      const p = await caller(ctx);
+      const streamId = streamIdOf(req.streamId);
+      const { owner } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
+      if (!owner) await requireRole(ctx, p, ADMIN_ROLES, "ROTATE", streamId);
+      const rotationId = await custody.rotate(streamId);
+      await audit(ctx, p, "ROTATE", streamId, rotationId, "ROTATED");
+      deps.keysChanged(streamId);
+      return { streamId, rotationId };
+    },
+
+    async shredStreamKeys(req, ctx) {
+      const p = await caller(ctx);
+      const streamId = streamIdOf(req.streamId);
+      await requireRole(ctx, p, ADMIN_ROLES, "SHRED", streamId);
+      const destroyed = await custody.shred(streamId, p.userId);
+      await audit(ctx, p, "SHRED", streamId, null, "SHREDDED");
+      deps.keysChanged(streamId);
+      return { streamId, destroyedRotations: destroyed };
+    },
+
+    async listKeyAudit(req, ctx) {
+      const p = await caller(ctx);
+      await requireRole(ctx, p, AUDIT_ROLES, "READ_AUDIT");
+      if (req.limit < 0 || req.limit > 1000) throw invalidArgument("limit must be between 0 and 1000");
+      const streamId = req.streamId ? streamIdOf(req.streamId) : undefined;
+      const rows = await store.auditEntries({ streamId, userId: req.userId, since: req.since, limit: req.limit || 100 });
+      return {
+        entries: rows.map((r) => ({
+          id: r.id,
+          timestamp: r.at,
+          userId: r.user_id,
+          streamId: r.stream_id,
+          rotationId: r.rotation_id ?? undefined,
+          decision: r.decision,
+          action: r.action,
+          traceId: r.trace_id,
+        })),
+      };
+    },
+
+    async reloadMasterKeys(_req, ctx) {
+      const p = await caller(ctx);
+      await requireRole(ctx, p, ADMIN_ROLES, "RELOAD_MASTER_KEYS");
+      return { currentVersion: await deps.reloadMasterKeys() };
+    },
+
+    async getMasterKeyStatus(_req, ctx) {
+      const p = await caller(ctx);
+      await requireRole(ctx, p, AUDIT_ROLES, "READ_AUDIT");
+      return { currentVersion: custody.currentVersion, loadedVersions: custody.loadedVersions, pendingRewrap: await custody.pendingRewrap() };
     },
 
     async getKeyManagerTokenKeys() {

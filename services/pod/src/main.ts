@@ -14,6 +14,7 @@ import {
 } from "@symphony/kit";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
+import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { ensureAdminAccount } from "./bootstrap.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
@@ -52,7 +53,17 @@ const server = await startGrpcServer({
     {
       name: "symphony.pod.v1.PodService",
       definition: PodServiceService,
-      implementation: unaryService(logger, podService({ store, sessions, verifier, published: () => relay.wake() })),
+      implementation: unaryService(
+        logger,
+        podService({
+          store,
+          sessions,
+          verifier,
+          published: () => relay.wake(),
+          accessRevoked: (streamId, userId) =>
+            bus.nc.publish(`${config.subjectPrefix}.keys.changed.${streamId}`, KeyInvalidation.encode({ streamId, userId }).finish()),
+        }),
+      ),
     },
     {
       name: "symphony.pod.v1.PodInternalService",

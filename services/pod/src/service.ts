@@ -29,6 +29,8 @@ export interface PodDeps {
   verifier: TokenVerifier;
   /** Wakes the outbox relay after a commit, so events leave without waiting for the next poll. */
   published: () => void;
+  /** Tells agents that a user lost access to a stream, so they drop cached keys at once. */
+  accessRevoked: (streamId: string, userId: number) => void;
   now?: () => number;
 }
 
@@ -159,6 +161,28 @@ export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
       return { result: { format: "TEXT", message: added ? "Member added" : "Member already part of the room" } };
     },
 
+    async removeRoomMember(req, ctx) {
+      const p = await caller(ctx);
+      const streamId = streamIdOf(req.streamId);
+      const userId = req.user?.id ?? 0;
+      if (!Number.isSafeInteger(userId) || userId <= 0) throw invalidArgument("id must be a user id");
+      const [stream, membership] = await Promise.all([store.streamById(streamId), store.membership(streamId, p.userId)]);
+      if (!stream || stream.type !== "ROOM" || !membership) roomNotFound();
+      // Owners remove anyone; everybody may leave.
+      if (!membership.owner && userId !== p.userId) throw permissionDenied("Only room owners can remove members");
+      const ts = now();
+      const removed = await store.removeMember(
+        streamId,
+        userId,
+        outboxRow({ type: "USERLEFTROOM", timestamp: ts, streamId, streamType: "ROOM", initiatorUserId: p.userId, membershipChanged: { affectedUserId: userId } }),
+      );
+      if (removed) {
+        deps.published();
+        deps.accessRevoked(streamId, userId);
+      }
+      return { result: { format: "TEXT", message: removed ? "Member removed" : "Member is not part of the room" } };
+    },
+
     async listRoomMembers(req, ctx) {
       const p = await caller(ctx);
       const streamId = streamIdOf(req.streamId);
@@ -229,9 +253,14 @@ export function podInternalService(deps: Pick<PodDeps, "store" | "sessions"> & {
     },
     async checkMembership(req) {
       const streamId = normalizeSymphonyId(req.streamId);
-      if (!streamId) return { member: false };
+      if (!streamId) return { member: false, owner: false };
       const [stream, membership] = await Promise.all([deps.store.streamById(streamId), deps.store.membership(streamId, req.userId)]);
-      return { member: Boolean(stream?.active && membership) };
+      const member = Boolean(stream?.active && membership);
+      return { member, owner: member && membership!.owner };
+    },
+    async getUserRoles(req) {
+      const user = Number.isSafeInteger(req.userId) && req.userId > 0 ? await deps.store.userById(req.userId) : undefined;
+      return { active: user?.status === "ENABLED", roles: user?.roles ?? [] };
     },
     async getSessionTokenKeys() {
       return { jwks: JSON.stringify(deps.sessions.jwks) };

@@ -79,6 +79,16 @@ export class PodStore {
     });
   }
 
+  /** Removes the member; false when the user was not one. */
+  async removeMember(streamId: string, userId: number, event: Insertable<OutboxTable>): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const res = await tx.deleteFrom("memberships").where("stream_id", "=", streamId).where("user_id", "=", userId).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
+      await tx.insertInto("outbox").values(event).execute();
+      return true;
+    });
+  }
+
   members(streamId: string): Promise<MemberRow[]> {
     return this.db.selectFrom("memberships").selectAll().where("stream_id", "=", streamId).orderBy("joined_at").orderBy("user_id").execute();
   }

@@ -19,6 +19,8 @@ export enum Auth {
   AUTH_NONE = 1,
   /** AUTH_SESSION_AND_KEY_MANAGER - sessionToken and keyManagerToken (agent calls that touch message content). */
   AUTH_SESSION_AND_KEY_MANAGER = 2,
+  /** AUTH_KEY_MANAGER - keyManagerToken only (key manager administration). */
+  AUTH_KEY_MANAGER = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -33,6 +35,9 @@ export function authFromJSON(object: any): Auth {
     case 2:
     case "AUTH_SESSION_AND_KEY_MANAGER":
       return Auth.AUTH_SESSION_AND_KEY_MANAGER;
+    case 3:
+    case "AUTH_KEY_MANAGER":
+      return Auth.AUTH_KEY_MANAGER;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -48,6 +53,8 @@ export function authToJSON(object: Auth): string {
       return "AUTH_NONE";
     case Auth.AUTH_SESSION_AND_KEY_MANAGER:
       return "AUTH_SESSION_AND_KEY_MANAGER";
+    case Auth.AUTH_KEY_MANAGER:
+      return "AUTH_KEY_MANAGER";
     case Auth.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

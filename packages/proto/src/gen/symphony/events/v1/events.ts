@@ -43,6 +43,17 @@ export interface MembershipChanged {
   affectedUserId: number;
 }
 
+/**
+ * Published on NATS core (`<prefix>.keys.changed.<streamId>`) after a membership or key change,
+ * so agents drop cached keys at once. Best effort: the pod and the key manager check
+ * membership on every call, so a lost notice never grants access.
+ */
+export interface KeyInvalidation {
+  streamId: string;
+  /** The user who lost access, or 0 when every cached key of the stream is stale (rotation, shred). */
+  userId: number;
+}
+
 function createBaseEvent(): Event {
   return {
     id: "",
@@ -509,6 +520,99 @@ export const MembershipChanged: MessageFns<MembershipChanged> = {
   },
 };
 
+function createBaseKeyInvalidation(): KeyInvalidation {
+  return { streamId: "", userId: 0 };
+}
+
+export const KeyInvalidation: MessageFns<KeyInvalidation> = {
+  encode(message: KeyInvalidation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(16).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyInvalidation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyInvalidation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyInvalidation {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: KeyInvalidation): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyInvalidation>, I>>(base?: I): KeyInvalidation {
+    return KeyInvalidation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyInvalidation>, I>>(object: I): KeyInvalidation {
+    const message = createBaseKeyInvalidation();
+    message.streamId = object.streamId ?? "";
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -538,6 +642,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.events.v1.MessageSent": MessageSent,
     ".symphony.events.v1.RoomCreated": RoomCreated,
     ".symphony.events.v1.MembershipChanged": MembershipChanged,
+    ".symphony.events.v1.KeyInvalidation": KeyInvalidation,
   },
   dependencies: [],
 };

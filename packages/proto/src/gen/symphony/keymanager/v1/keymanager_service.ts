@@ -53,6 +53,84 @@ export interface GetKeyManagerTokenKeysResponse {
   jwks: string;
 }
 
+export interface LogoutRequest {
+}
+
+export interface LogoutResponse {
+  message: string;
+}
+
+export interface GetWrappedContentKeyRequest {
+  streamId: string;
+  rotationId?: number | undefined;
+}
+
+export interface GetWrappedContentKeyResponse {
+  rotationId: number;
+  /** RSA-OAEP (SHA-256) encryption of the AES-256 key to the caller's current public key. */
+  wrappedKey: Buffer;
+}
+
+export interface RotateContentKeyRequest {
+  streamId: string;
+}
+
+export interface RotateContentKeyResponse {
+  streamId: string;
+  rotationId: number;
+}
+
+export interface ShredStreamKeysRequest {
+  streamId: string;
+}
+
+export interface ShredStreamKeysResponse {
+  streamId: string;
+  destroyedRotations: number;
+}
+
+export interface ListKeyAuditRequest {
+  streamId: string;
+  userId?: number | undefined;
+  since: number;
+  limit: number;
+}
+
+export interface KeyAuditEntry {
+  id: number;
+  timestamp: number;
+  userId: number;
+  streamId: string;
+  rotationId?:
+    | number
+    | undefined;
+  /** RELEASED, DENIED_NOT_MEMBER, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
+  decision: string;
+  action: string;
+  traceId: string;
+}
+
+export interface ListKeyAuditResponse {
+  entries: KeyAuditEntry[];
+}
+
+export interface ReloadMasterKeysRequest {
+}
+
+export interface ReloadMasterKeysResponse {
+  currentVersion: number;
+}
+
+export interface GetMasterKeyStatusRequest {
+}
+
+export interface GetMasterKeyStatusResponse {
+  currentVersion: number;
+  loadedVersions: number[];
+  /** Content keys still wrapped by an older version. */
+  pendingRewrap: number;
+}
+
 function createBaseAuthenticateRequest(): AuthenticateRequest {
   return { token: "" };
 }
@@ -508,6 +586,1340 @@ export const GetKeyManagerTokenKeysResponse: MessageFns<GetKeyManagerTokenKeysRe
   },
 };
 
+function createBaseLogoutRequest(): LogoutRequest {
+  return {};
+}
+
+export const LogoutRequest: MessageFns<LogoutRequest> = {
+  encode(_: LogoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LogoutRequest {
+    return {};
+  },
+
+  toJSON(_: LogoutRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogoutRequest>, I>>(base?: I): LogoutRequest {
+    return LogoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogoutRequest>, I>>(_: I): LogoutRequest {
+    const message = createBaseLogoutRequest();
+    return message;
+  },
+};
+
+function createBaseLogoutResponse(): LogoutResponse {
+  return { message: "" };
+}
+
+export const LogoutResponse: MessageFns<LogoutResponse> = {
+  encode(message: LogoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== "") {
+      writer.uint32(10).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogoutResponse {
+    return { message: isSet(object.message) ? globalThis.String(object.message) : "" };
+  },
+
+  toJSON(message: LogoutResponse): unknown {
+    const obj: any = {};
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogoutResponse>, I>>(base?: I): LogoutResponse {
+    return LogoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogoutResponse>, I>>(object: I): LogoutResponse {
+    const message = createBaseLogoutResponse();
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWrappedContentKeyRequest(): GetWrappedContentKeyRequest {
+  return { streamId: "", rotationId: undefined };
+}
+
+export const GetWrappedContentKeyRequest: MessageFns<GetWrappedContentKeyRequest> = {
+  encode(message: GetWrappedContentKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.rotationId !== undefined) {
+      writer.uint32(16).uint32(message.rotationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWrappedContentKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWrappedContentKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rotationId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetWrappedContentKeyRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      rotationId: isSet(object.rotationId)
+        ? globalThis.Number(object.rotationId)
+        : isSet(object.rotation_id)
+        ? globalThis.Number(object.rotation_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetWrappedContentKeyRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.rotationId !== undefined) {
+      obj.rotationId = Math.round(message.rotationId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetWrappedContentKeyRequest>, I>>(base?: I): GetWrappedContentKeyRequest {
+    return GetWrappedContentKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWrappedContentKeyRequest>, I>>(object: I): GetWrappedContentKeyRequest {
+    const message = createBaseGetWrappedContentKeyRequest();
+    message.streamId = object.streamId ?? "";
+    message.rotationId = object.rotationId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetWrappedContentKeyResponse(): GetWrappedContentKeyResponse {
+  return { rotationId: 0, wrappedKey: Buffer.alloc(0) };
+}
+
+export const GetWrappedContentKeyResponse: MessageFns<GetWrappedContentKeyResponse> = {
+  encode(message: GetWrappedContentKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotationId !== 0) {
+      writer.uint32(8).uint32(message.rotationId);
+    }
+    if (message.wrappedKey.length !== 0) {
+      writer.uint32(18).bytes(message.wrappedKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWrappedContentKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWrappedContentKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rotationId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.wrappedKey = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetWrappedContentKeyResponse {
+    return {
+      rotationId: isSet(object.rotationId)
+        ? globalThis.Number(object.rotationId)
+        : isSet(object.rotation_id)
+        ? globalThis.Number(object.rotation_id)
+        : 0,
+      wrappedKey: isSet(object.wrappedKey)
+        ? Buffer.from(bytesFromBase64(object.wrappedKey))
+        : isSet(object.wrapped_key)
+        ? Buffer.from(bytesFromBase64(object.wrapped_key))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: GetWrappedContentKeyResponse): unknown {
+    const obj: any = {};
+    if (message.rotationId !== 0) {
+      obj.rotationId = Math.round(message.rotationId);
+    }
+    if (message.wrappedKey.length !== 0) {
+      obj.wrappedKey = base64FromBytes(message.wrappedKey);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetWrappedContentKeyResponse>, I>>(base?: I): GetWrappedContentKeyResponse {
+    return GetWrappedContentKeyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetWrappedContentKeyResponse>, I>>(object: I): GetWrappedContentKeyResponse {
+    const message = createBaseGetWrappedContentKeyResponse();
+    message.rotationId = object.rotationId ?? 0;
+    message.wrappedKey = object.wrappedKey ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseRotateContentKeyRequest(): RotateContentKeyRequest {
+  return { streamId: "" };
+}
+
+export const RotateContentKeyRequest: MessageFns<RotateContentKeyRequest> = {
+  encode(message: RotateContentKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateContentKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateContentKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateContentKeyRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RotateContentKeyRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateContentKeyRequest>, I>>(base?: I): RotateContentKeyRequest {
+    return RotateContentKeyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateContentKeyRequest>, I>>(object: I): RotateContentKeyRequest {
+    const message = createBaseRotateContentKeyRequest();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseRotateContentKeyResponse(): RotateContentKeyResponse {
+  return { streamId: "", rotationId: 0 };
+}
+
+export const RotateContentKeyResponse: MessageFns<RotateContentKeyResponse> = {
+  encode(message: RotateContentKeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.rotationId !== 0) {
+      writer.uint32(16).uint32(message.rotationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateContentKeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateContentKeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rotationId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateContentKeyResponse {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      rotationId: isSet(object.rotationId)
+        ? globalThis.Number(object.rotationId)
+        : isSet(object.rotation_id)
+        ? globalThis.Number(object.rotation_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotateContentKeyResponse): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.rotationId !== 0) {
+      obj.rotationId = Math.round(message.rotationId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateContentKeyResponse>, I>>(base?: I): RotateContentKeyResponse {
+    return RotateContentKeyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateContentKeyResponse>, I>>(object: I): RotateContentKeyResponse {
+    const message = createBaseRotateContentKeyResponse();
+    message.streamId = object.streamId ?? "";
+    message.rotationId = object.rotationId ?? 0;
+    return message;
+  },
+};
+
+function createBaseShredStreamKeysRequest(): ShredStreamKeysRequest {
+  return { streamId: "" };
+}
+
+export const ShredStreamKeysRequest: MessageFns<ShredStreamKeysRequest> = {
+  encode(message: ShredStreamKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShredStreamKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShredStreamKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShredStreamKeysRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ShredStreamKeysRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShredStreamKeysRequest>, I>>(base?: I): ShredStreamKeysRequest {
+    return ShredStreamKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShredStreamKeysRequest>, I>>(object: I): ShredStreamKeysRequest {
+    const message = createBaseShredStreamKeysRequest();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseShredStreamKeysResponse(): ShredStreamKeysResponse {
+  return { streamId: "", destroyedRotations: 0 };
+}
+
+export const ShredStreamKeysResponse: MessageFns<ShredStreamKeysResponse> = {
+  encode(message: ShredStreamKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.destroyedRotations !== 0) {
+      writer.uint32(16).uint32(message.destroyedRotations);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShredStreamKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShredStreamKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.destroyedRotations = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShredStreamKeysResponse {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      destroyedRotations: isSet(object.destroyedRotations)
+        ? globalThis.Number(object.destroyedRotations)
+        : isSet(object.destroyed_rotations)
+        ? globalThis.Number(object.destroyed_rotations)
+        : 0,
+    };
+  },
+
+  toJSON(message: ShredStreamKeysResponse): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.destroyedRotations !== 0) {
+      obj.destroyedRotations = Math.round(message.destroyedRotations);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShredStreamKeysResponse>, I>>(base?: I): ShredStreamKeysResponse {
+    return ShredStreamKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShredStreamKeysResponse>, I>>(object: I): ShredStreamKeysResponse {
+    const message = createBaseShredStreamKeysResponse();
+    message.streamId = object.streamId ?? "";
+    message.destroyedRotations = object.destroyedRotations ?? 0;
+    return message;
+  },
+};
+
+function createBaseListKeyAuditRequest(): ListKeyAuditRequest {
+  return { streamId: "", userId: undefined, since: 0, limit: 0 };
+}
+
+export const ListKeyAuditRequest: MessageFns<ListKeyAuditRequest> = {
+  encode(message: ListKeyAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.userId !== undefined) {
+      writer.uint32(16).int64(message.userId);
+    }
+    if (message.since !== 0) {
+      writer.uint32(24).int64(message.since);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListKeyAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListKeyAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.since = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListKeyAuditRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : undefined,
+      since: isSet(object.since) ? globalThis.Number(object.since) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListKeyAuditRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.userId !== undefined) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.since !== 0) {
+      obj.since = Math.round(message.since);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListKeyAuditRequest>, I>>(base?: I): ListKeyAuditRequest {
+    return ListKeyAuditRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListKeyAuditRequest>, I>>(object: I): ListKeyAuditRequest {
+    const message = createBaseListKeyAuditRequest();
+    message.streamId = object.streamId ?? "";
+    message.userId = object.userId ?? undefined;
+    message.since = object.since ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseKeyAuditEntry(): KeyAuditEntry {
+  return { id: 0, timestamp: 0, userId: 0, streamId: "", rotationId: undefined, decision: "", action: "", traceId: "" };
+}
+
+export const KeyAuditEntry: MessageFns<KeyAuditEntry> = {
+  encode(message: KeyAuditEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).int64(message.id);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(16).int64(message.timestamp);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(24).int64(message.userId);
+    }
+    if (message.streamId !== "") {
+      writer.uint32(34).string(message.streamId);
+    }
+    if (message.rotationId !== undefined) {
+      writer.uint32(40).uint32(message.rotationId);
+    }
+    if (message.decision !== "") {
+      writer.uint32(50).string(message.decision);
+    }
+    if (message.action !== "") {
+      writer.uint32(58).string(message.action);
+    }
+    if (message.traceId !== "") {
+      writer.uint32(66).string(message.traceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyAuditEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyAuditEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timestamp = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rotationId = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.decision = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.traceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyAuditEntry {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0,
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      rotationId: isSet(object.rotationId)
+        ? globalThis.Number(object.rotationId)
+        : isSet(object.rotation_id)
+        ? globalThis.Number(object.rotation_id)
+        : undefined,
+      decision: isSet(object.decision) ? globalThis.String(object.decision) : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      traceId: isSet(object.traceId)
+        ? globalThis.String(object.traceId)
+        : isSet(object.trace_id)
+        ? globalThis.String(object.trace_id)
+        : "",
+    };
+  },
+
+  toJSON(message: KeyAuditEntry): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.timestamp !== 0) {
+      obj.timestamp = Math.round(message.timestamp);
+    }
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.rotationId !== undefined) {
+      obj.rotationId = Math.round(message.rotationId);
+    }
+    if (message.decision !== "") {
+      obj.decision = message.decision;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.traceId !== "") {
+      obj.traceId = message.traceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyAuditEntry>, I>>(base?: I): KeyAuditEntry {
+    return KeyAuditEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyAuditEntry>, I>>(object: I): KeyAuditEntry {
+    const message = createBaseKeyAuditEntry();
+    message.id = object.id ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    message.userId = object.userId ?? 0;
+    message.streamId = object.streamId ?? "";
+    message.rotationId = object.rotationId ?? undefined;
+    message.decision = object.decision ?? "";
+    message.action = object.action ?? "";
+    message.traceId = object.traceId ?? "";
+    return message;
+  },
+};
+
+function createBaseListKeyAuditResponse(): ListKeyAuditResponse {
+  return { entries: [] };
+}
+
+export const ListKeyAuditResponse: MessageFns<ListKeyAuditResponse> = {
+  encode(message: ListKeyAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      KeyAuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListKeyAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListKeyAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(KeyAuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListKeyAuditResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries)
+        ? object.entries.map((e: any) => KeyAuditEntry.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListKeyAuditResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => KeyAuditEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListKeyAuditResponse>, I>>(base?: I): ListKeyAuditResponse {
+    return ListKeyAuditResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListKeyAuditResponse>, I>>(object: I): ListKeyAuditResponse {
+    const message = createBaseListKeyAuditResponse();
+    message.entries = object.entries?.map((e) => KeyAuditEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReloadMasterKeysRequest(): ReloadMasterKeysRequest {
+  return {};
+}
+
+export const ReloadMasterKeysRequest: MessageFns<ReloadMasterKeysRequest> = {
+  encode(_: ReloadMasterKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadMasterKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadMasterKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReloadMasterKeysRequest {
+    return {};
+  },
+
+  toJSON(_: ReloadMasterKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReloadMasterKeysRequest>, I>>(base?: I): ReloadMasterKeysRequest {
+    return ReloadMasterKeysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReloadMasterKeysRequest>, I>>(_: I): ReloadMasterKeysRequest {
+    const message = createBaseReloadMasterKeysRequest();
+    return message;
+  },
+};
+
+function createBaseReloadMasterKeysResponse(): ReloadMasterKeysResponse {
+  return { currentVersion: 0 };
+}
+
+export const ReloadMasterKeysResponse: MessageFns<ReloadMasterKeysResponse> = {
+  encode(message: ReloadMasterKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentVersion !== 0) {
+      writer.uint32(8).uint32(message.currentVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadMasterKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadMasterKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.currentVersion = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReloadMasterKeysResponse {
+    return {
+      currentVersion: isSet(object.currentVersion)
+        ? globalThis.Number(object.currentVersion)
+        : isSet(object.current_version)
+        ? globalThis.Number(object.current_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: ReloadMasterKeysResponse): unknown {
+    const obj: any = {};
+    if (message.currentVersion !== 0) {
+      obj.currentVersion = Math.round(message.currentVersion);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReloadMasterKeysResponse>, I>>(base?: I): ReloadMasterKeysResponse {
+    return ReloadMasterKeysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReloadMasterKeysResponse>, I>>(object: I): ReloadMasterKeysResponse {
+    const message = createBaseReloadMasterKeysResponse();
+    message.currentVersion = object.currentVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMasterKeyStatusRequest(): GetMasterKeyStatusRequest {
+  return {};
+}
+
+export const GetMasterKeyStatusRequest: MessageFns<GetMasterKeyStatusRequest> = {
+  encode(_: GetMasterKeyStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMasterKeyStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMasterKeyStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetMasterKeyStatusRequest {
+    return {};
+  },
+
+  toJSON(_: GetMasterKeyStatusRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMasterKeyStatusRequest>, I>>(base?: I): GetMasterKeyStatusRequest {
+    return GetMasterKeyStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMasterKeyStatusRequest>, I>>(_: I): GetMasterKeyStatusRequest {
+    const message = createBaseGetMasterKeyStatusRequest();
+    return message;
+  },
+};
+
+function createBaseGetMasterKeyStatusResponse(): GetMasterKeyStatusResponse {
+  return { currentVersion: 0, loadedVersions: [], pendingRewrap: 0 };
+}
+
+export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> = {
+  encode(message: GetMasterKeyStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentVersion !== 0) {
+      writer.uint32(8).uint32(message.currentVersion);
+    }
+    if (message.loadedVersions.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.loadedVersions) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.pendingRewrap !== 0) {
+      writer.uint32(24).int64(message.pendingRewrap);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMasterKeyStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMasterKeyStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.currentVersion = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.loadedVersions.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.loadedVersions.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pendingRewrap = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMasterKeyStatusResponse {
+    return {
+      currentVersion: isSet(object.currentVersion)
+        ? globalThis.Number(object.currentVersion)
+        : isSet(object.current_version)
+        ? globalThis.Number(object.current_version)
+        : 0,
+      loadedVersions: globalThis.Array.isArray(object?.loadedVersions)
+        ? object.loadedVersions.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.loaded_versions)
+        ? object.loaded_versions.map((e: any) => globalThis.Number(e))
+        : [],
+      pendingRewrap: isSet(object.pendingRewrap)
+        ? globalThis.Number(object.pendingRewrap)
+        : isSet(object.pending_rewrap)
+        ? globalThis.Number(object.pending_rewrap)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetMasterKeyStatusResponse): unknown {
+    const obj: any = {};
+    if (message.currentVersion !== 0) {
+      obj.currentVersion = Math.round(message.currentVersion);
+    }
+    if (message.loadedVersions?.length) {
+      obj.loadedVersions = message.loadedVersions.map((e) => Math.round(e));
+    }
+    if (message.pendingRewrap !== 0) {
+      obj.pendingRewrap = Math.round(message.pendingRewrap);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMasterKeyStatusResponse>, I>>(base?: I): GetMasterKeyStatusResponse {
+    return GetMasterKeyStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMasterKeyStatusResponse>, I>>(object: I): GetMasterKeyStatusResponse {
+    const message = createBaseGetMasterKeyStatusResponse();
+    message.currentVersion = object.currentVersion ?? 0;
+    message.loadedVersions = object.loadedVersions?.map((e) => e) || [];
+    message.pendingRewrap = object.pendingRewrap ?? 0;
+    return message;
+  },
+};
+
 /**
  * The key manager: a second RSA authentication (keyManagerToken) and the custody of
  * per-stream content keys, released only to members of the stream.
@@ -538,6 +1950,98 @@ export const KeyManagerServiceService = {
       Buffer.from(GetContentKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContentKeyResponse => GetContentKeyResponse.decode(value),
   },
+  /** Ends a key manager token everywhere in the mesh. */
+  logout: {
+    path: "/symphony.keymanager.v1.KeyManagerService/Logout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LogoutRequest): Buffer => Buffer.from(LogoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LogoutRequest => LogoutRequest.decode(value),
+    responseSerialize: (value: LogoutResponse): Buffer => Buffer.from(LogoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogoutResponse => LogoutResponse.decode(value),
+  },
+  /**
+   * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
+   * clients that encrypt themselves; the key manager never sees their private key.
+   */
+  getWrappedContentKey: {
+    path: "/symphony.keymanager.v1.KeyManagerService/GetWrappedContentKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetWrappedContentKeyRequest): Buffer =>
+      Buffer.from(GetWrappedContentKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetWrappedContentKeyRequest => GetWrappedContentKeyRequest.decode(value),
+    responseSerialize: (value: GetWrappedContentKeyResponse): Buffer =>
+      Buffer.from(GetWrappedContentKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetWrappedContentKeyResponse => GetWrappedContentKeyResponse.decode(value),
+  },
+  /**
+   * Starts a new rotation of the stream's content key: new messages use it, old ones still
+   * decrypt. Owners of the stream and administrators only.
+   */
+  rotateContentKey: {
+    path: "/symphony.keymanager.v1.KeyManagerService/RotateContentKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateContentKeyRequest): Buffer =>
+      Buffer.from(RotateContentKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateContentKeyRequest => RotateContentKeyRequest.decode(value),
+    responseSerialize: (value: RotateContentKeyResponse): Buffer =>
+      Buffer.from(RotateContentKeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateContentKeyResponse => RotateContentKeyResponse.decode(value),
+  },
+  /**
+   * Crypto-shred: destroys every content key of the stream, so its stored messages can never
+   * be read again. Administrators only.
+   */
+  shredStreamKeys: {
+    path: "/symphony.keymanager.v1.KeyManagerService/ShredStreamKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ShredStreamKeysRequest): Buffer =>
+      Buffer.from(ShredStreamKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ShredStreamKeysRequest => ShredStreamKeysRequest.decode(value),
+    responseSerialize: (value: ShredStreamKeysResponse): Buffer =>
+      Buffer.from(ShredStreamKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ShredStreamKeysResponse => ShredStreamKeysResponse.decode(value),
+  },
+  /** Key releases and refusals, newest first. Administrators and compliance officers only. */
+  listKeyAudit: {
+    path: "/symphony.keymanager.v1.KeyManagerService/ListKeyAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListKeyAuditRequest): Buffer => Buffer.from(ListKeyAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListKeyAuditRequest => ListKeyAuditRequest.decode(value),
+    responseSerialize: (value: ListKeyAuditResponse): Buffer =>
+      Buffer.from(ListKeyAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListKeyAuditResponse => ListKeyAuditResponse.decode(value),
+  },
+  /**
+   * Re-reads the master key file (also done on SIGHUP) and rewraps content keys under the
+   * newest version in the background. Administrators only.
+   */
+  reloadMasterKeys: {
+    path: "/symphony.keymanager.v1.KeyManagerService/ReloadMasterKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReloadMasterKeysRequest): Buffer =>
+      Buffer.from(ReloadMasterKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReloadMasterKeysRequest => ReloadMasterKeysRequest.decode(value),
+    responseSerialize: (value: ReloadMasterKeysResponse): Buffer =>
+      Buffer.from(ReloadMasterKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReloadMasterKeysResponse => ReloadMasterKeysResponse.decode(value),
+  },
+  getMasterKeyStatus: {
+    path: "/symphony.keymanager.v1.KeyManagerService/GetMasterKeyStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMasterKeyStatusRequest): Buffer =>
+      Buffer.from(GetMasterKeyStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMasterKeyStatusRequest => GetMasterKeyStatusRequest.decode(value),
+    responseSerialize: (value: GetMasterKeyStatusResponse): Buffer =>
+      Buffer.from(GetMasterKeyStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMasterKeyStatusResponse => GetMasterKeyStatusResponse.decode(value),
+  },
   /** The JWKS that verifies key manager tokens. */
   getKeyManagerTokenKeys: {
     path: "/symphony.keymanager.v1.KeyManagerService/GetKeyManagerTokenKeys" as const,
@@ -560,6 +2064,31 @@ export interface KeyManagerServiceServer extends UntypedServiceImplementation {
    * metadata entry. Without rotation_id the current key is returned (created on first use).
    */
   getContentKey: handleUnaryCall<GetContentKeyRequest, GetContentKeyResponse>;
+  /** Ends a key manager token everywhere in the mesh. */
+  logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
+  /**
+   * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
+   * clients that encrypt themselves; the key manager never sees their private key.
+   */
+  getWrappedContentKey: handleUnaryCall<GetWrappedContentKeyRequest, GetWrappedContentKeyResponse>;
+  /**
+   * Starts a new rotation of the stream's content key: new messages use it, old ones still
+   * decrypt. Owners of the stream and administrators only.
+   */
+  rotateContentKey: handleUnaryCall<RotateContentKeyRequest, RotateContentKeyResponse>;
+  /**
+   * Crypto-shred: destroys every content key of the stream, so its stored messages can never
+   * be read again. Administrators only.
+   */
+  shredStreamKeys: handleUnaryCall<ShredStreamKeysRequest, ShredStreamKeysResponse>;
+  /** Key releases and refusals, newest first. Administrators and compliance officers only. */
+  listKeyAudit: handleUnaryCall<ListKeyAuditRequest, ListKeyAuditResponse>;
+  /**
+   * Re-reads the master key file (also done on SIGHUP) and rewraps content keys under the
+   * newest version in the background. Administrators only.
+   */
+  reloadMasterKeys: handleUnaryCall<ReloadMasterKeysRequest, ReloadMasterKeysResponse>;
+  getMasterKeyStatus: handleUnaryCall<GetMasterKeyStatusRequest, GetMasterKeyStatusResponse>;
   /** The JWKS that verifies key manager tokens. */
   getKeyManagerTokenKeys: handleUnaryCall<GetKeyManagerTokenKeysRequest, GetKeyManagerTokenKeysResponse>;
 }
@@ -598,6 +2127,129 @@ export interface KeyManagerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  /** Ends a key manager token everywhere in the mesh. */
+  logout(
+    request: LogoutRequest,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
+   * clients that encrypt themselves; the key manager never sees their private key.
+   */
+  getWrappedContentKey(
+    request: GetWrappedContentKeyRequest,
+    callback: (error: ServiceError | null, response: GetWrappedContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  getWrappedContentKey(
+    request: GetWrappedContentKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetWrappedContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  getWrappedContentKey(
+    request: GetWrappedContentKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetWrappedContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts a new rotation of the stream's content key: new messages use it, old ones still
+   * decrypt. Owners of the stream and administrators only.
+   */
+  rotateContentKey(
+    request: RotateContentKeyRequest,
+    callback: (error: ServiceError | null, response: RotateContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  rotateContentKey(
+    request: RotateContentKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  rotateContentKey(
+    request: RotateContentKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Crypto-shred: destroys every content key of the stream, so its stored messages can never
+   * be read again. Administrators only.
+   */
+  shredStreamKeys(
+    request: ShredStreamKeysRequest,
+    callback: (error: ServiceError | null, response: ShredStreamKeysResponse) => void,
+  ): ClientUnaryCall;
+  shredStreamKeys(
+    request: ShredStreamKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ShredStreamKeysResponse) => void,
+  ): ClientUnaryCall;
+  shredStreamKeys(
+    request: ShredStreamKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ShredStreamKeysResponse) => void,
+  ): ClientUnaryCall;
+  /** Key releases and refusals, newest first. Administrators and compliance officers only. */
+  listKeyAudit(
+    request: ListKeyAuditRequest,
+    callback: (error: ServiceError | null, response: ListKeyAuditResponse) => void,
+  ): ClientUnaryCall;
+  listKeyAudit(
+    request: ListKeyAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListKeyAuditResponse) => void,
+  ): ClientUnaryCall;
+  listKeyAudit(
+    request: ListKeyAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListKeyAuditResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Re-reads the master key file (also done on SIGHUP) and rewraps content keys under the
+   * newest version in the background. Administrators only.
+   */
+  reloadMasterKeys(
+    request: ReloadMasterKeysRequest,
+    callback: (error: ServiceError | null, response: ReloadMasterKeysResponse) => void,
+  ): ClientUnaryCall;
+  reloadMasterKeys(
+    request: ReloadMasterKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReloadMasterKeysResponse) => void,
+  ): ClientUnaryCall;
+  reloadMasterKeys(
+    request: ReloadMasterKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReloadMasterKeysResponse) => void,
+  ): ClientUnaryCall;
+  getMasterKeyStatus(
+    request: GetMasterKeyStatusRequest,
+    callback: (error: ServiceError | null, response: GetMasterKeyStatusResponse) => void,
+  ): ClientUnaryCall;
+  getMasterKeyStatus(
+    request: GetMasterKeyStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMasterKeyStatusResponse) => void,
+  ): ClientUnaryCall;
+  getMasterKeyStatus(
+    request: GetMasterKeyStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMasterKeyStatusResponse) => void,
   ): ClientUnaryCall;
   /** The JWKS that verifies key manager tokens. */
   getKeyManagerTokenKeys(
@@ -657,6 +2309,21 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.keymanager.v1.GetContentKeyResponse": GetContentKeyResponse,
     ".symphony.keymanager.v1.GetKeyManagerTokenKeysRequest": GetKeyManagerTokenKeysRequest,
     ".symphony.keymanager.v1.GetKeyManagerTokenKeysResponse": GetKeyManagerTokenKeysResponse,
+    ".symphony.keymanager.v1.LogoutRequest": LogoutRequest,
+    ".symphony.keymanager.v1.LogoutResponse": LogoutResponse,
+    ".symphony.keymanager.v1.GetWrappedContentKeyRequest": GetWrappedContentKeyRequest,
+    ".symphony.keymanager.v1.GetWrappedContentKeyResponse": GetWrappedContentKeyResponse,
+    ".symphony.keymanager.v1.RotateContentKeyRequest": RotateContentKeyRequest,
+    ".symphony.keymanager.v1.RotateContentKeyResponse": RotateContentKeyResponse,
+    ".symphony.keymanager.v1.ShredStreamKeysRequest": ShredStreamKeysRequest,
+    ".symphony.keymanager.v1.ShredStreamKeysResponse": ShredStreamKeysResponse,
+    ".symphony.keymanager.v1.ListKeyAuditRequest": ListKeyAuditRequest,
+    ".symphony.keymanager.v1.KeyAuditEntry": KeyAuditEntry,
+    ".symphony.keymanager.v1.ListKeyAuditResponse": ListKeyAuditResponse,
+    ".symphony.keymanager.v1.ReloadMasterKeysRequest": ReloadMasterKeysRequest,
+    ".symphony.keymanager.v1.ReloadMasterKeysResponse": ReloadMasterKeysResponse,
+    ".symphony.keymanager.v1.GetMasterKeyStatusRequest": GetMasterKeyStatusRequest,
+    ".symphony.keymanager.v1.GetMasterKeyStatusResponse": GetMasterKeyStatusResponse,
     ".symphony.keymanager.v1.KeyManagerService": KeyManagerServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2],
@@ -667,6 +2334,28 @@ export const protoMetadata: ProtoMetadata = {
           "Authenticate": {
             "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovcmVsYXkvcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
+          },
+          "Logout": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgEqIhAvcmVsYXkvdjEvbG9nb3V0", "base64")),
+          },
+          "RotateContentKey": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from("OgEqIikvcmVsYXkvdjEvc3RyZWFtcy97c3RyZWFtX2lkfS9rZXlzL3JvdGF0ZQ==", "base64"),
+            ),
+          },
+          "ShredStreamKeys": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(Buffer.from("KigvcmVsYXkvdjEvYWRtaW4vc3RyZWFtcy97c3RyZWFtX2lkfS9rZXlz", "base64")),
+          },
+          "ListKeyAudit": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(Buffer.from("YgdlbnRyaWVzEhUvcmVsYXkvdjEvYWRtaW4vYXVkaXQ=", "base64")),
+          },
+          "GetMasterKeyStatus": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(Buffer.from("EhkvcmVsYXkvdjEvYWRtaW4vbWFzdGVya2V5", "base64")),
           },
         },
       },
@@ -693,6 +2382,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -41,6 +41,16 @@ export interface CheckMembershipRequest {
 
 export interface CheckMembershipResponse {
   member: boolean;
+  owner: boolean;
+}
+
+export interface GetUserRolesRequest {
+  userId: number;
+}
+
+export interface GetUserRolesResponse {
+  active: boolean;
+  roles: string[];
 }
 
 export interface GetSessionTokenKeysRequest {
@@ -320,13 +330,16 @@ export const CheckMembershipRequest: MessageFns<CheckMembershipRequest> = {
 };
 
 function createBaseCheckMembershipResponse(): CheckMembershipResponse {
-  return { member: false };
+  return { member: false, owner: false };
 }
 
 export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
   encode(message: CheckMembershipResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.member !== false) {
       writer.uint32(8).bool(message.member);
+    }
+    if (message.owner !== false) {
+      writer.uint32(16).bool(message.owner);
     }
     return writer;
   },
@@ -352,6 +365,14 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
             message.member = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.owner = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -365,13 +386,19 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
   },
 
   fromJSON(object: any): CheckMembershipResponse {
-    return { member: isSet(object.member) ? globalThis.Boolean(object.member) : false };
+    return {
+      member: isSet(object.member) ? globalThis.Boolean(object.member) : false,
+      owner: isSet(object.owner) ? globalThis.Boolean(object.owner) : false,
+    };
   },
 
   toJSON(message: CheckMembershipResponse): unknown {
     const obj: any = {};
     if (message.member !== false) {
       obj.member = message.member;
+    }
+    if (message.owner !== false) {
+      obj.owner = message.owner;
     }
     return obj;
   },
@@ -382,6 +409,165 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
   fromPartial<I extends Exact<DeepPartial<CheckMembershipResponse>, I>>(object: I): CheckMembershipResponse {
     const message = createBaseCheckMembershipResponse();
     message.member = object.member ?? false;
+    message.owner = object.owner ?? false;
+    return message;
+  },
+};
+
+function createBaseGetUserRolesRequest(): GetUserRolesRequest {
+  return { userId: 0 };
+}
+
+export const GetUserRolesRequest: MessageFns<GetUserRolesRequest> = {
+  encode(message: GetUserRolesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserRolesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserRolesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserRolesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetUserRolesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserRolesRequest>, I>>(base?: I): GetUserRolesRequest {
+    return GetUserRolesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserRolesRequest>, I>>(object: I): GetUserRolesRequest {
+    const message = createBaseGetUserRolesRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetUserRolesResponse(): GetUserRolesResponse {
+  return { active: false, roles: [] };
+}
+
+export const GetUserRolesResponse: MessageFns<GetUserRolesResponse> = {
+  encode(message: GetUserRolesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.active !== false) {
+      writer.uint32(8).bool(message.active);
+    }
+    for (const v of message.roles) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserRolesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserRolesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roles.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserRolesResponse {
+    return {
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: GetUserRolesResponse): unknown {
+    const obj: any = {};
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserRolesResponse>, I>>(base?: I): GetUserRolesResponse {
+    return GetUserRolesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserRolesResponse>, I>>(object: I): GetUserRolesResponse {
+    const message = createBaseGetUserRolesResponse();
+    message.active = object.active ?? false;
+    message.roles = object.roles?.map((e) => e) || [];
     return message;
   },
 };
@@ -534,6 +720,16 @@ export const PodInternalServiceService = {
       Buffer.from(CheckMembershipResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckMembershipResponse => CheckMembershipResponse.decode(value),
   },
+  getUserRoles: {
+    path: "/symphony.pod.v1.PodInternalService/GetUserRoles" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUserRolesRequest): Buffer => Buffer.from(GetUserRolesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserRolesRequest => GetUserRolesRequest.decode(value),
+    responseSerialize: (value: GetUserRolesResponse): Buffer =>
+      Buffer.from(GetUserRolesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserRolesResponse => GetUserRolesResponse.decode(value),
+  },
   /** The JWKS that verifies session tokens. */
   getSessionTokenKeys: {
     path: "/symphony.pod.v1.PodInternalService/GetSessionTokenKeys" as const,
@@ -551,6 +747,7 @@ export const PodInternalServiceService = {
 export interface PodInternalServiceServer extends UntypedServiceImplementation {
   getUserCredentials: handleUnaryCall<GetUserCredentialsRequest, GetUserCredentialsResponse>;
   checkMembership: handleUnaryCall<CheckMembershipRequest, CheckMembershipResponse>;
+  getUserRoles: handleUnaryCall<GetUserRolesRequest, GetUserRolesResponse>;
   /** The JWKS that verifies session tokens. */
   getSessionTokenKeys: handleUnaryCall<GetSessionTokenKeysRequest, GetSessionTokenKeysResponse>;
 }
@@ -585,6 +782,21 @@ export interface PodInternalServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckMembershipResponse) => void,
+  ): ClientUnaryCall;
+  getUserRoles(
+    request: GetUserRolesRequest,
+    callback: (error: ServiceError | null, response: GetUserRolesResponse) => void,
+  ): ClientUnaryCall;
+  getUserRoles(
+    request: GetUserRolesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserRolesResponse) => void,
+  ): ClientUnaryCall;
+  getUserRoles(
+    request: GetUserRolesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserRolesResponse) => void,
   ): ClientUnaryCall;
   /** The JWKS that verifies session tokens. */
   getSessionTokenKeys(
@@ -642,6 +854,8 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetUserCredentialsResponse": GetUserCredentialsResponse,
     ".symphony.pod.v1.CheckMembershipRequest": CheckMembershipRequest,
     ".symphony.pod.v1.CheckMembershipResponse": CheckMembershipResponse,
+    ".symphony.pod.v1.GetUserRolesRequest": GetUserRolesRequest,
+    ".symphony.pod.v1.GetUserRolesResponse": GetUserRolesResponse,
     ".symphony.pod.v1.GetSessionTokenKeysRequest": GetSessionTokenKeysRequest,
     ".symphony.pod.v1.GetSessionTokenKeysResponse": GetSessionTokenKeysResponse,
     ".symphony.pod.v1.PodInternalService": PodInternalServiceClient,

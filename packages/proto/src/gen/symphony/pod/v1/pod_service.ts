@@ -78,6 +78,15 @@ export interface AddRoomMemberResponse {
   result?: SuccessResponse | undefined;
 }
 
+export interface RemoveRoomMemberRequest {
+  streamId: string;
+  user?: UserRef | undefined;
+}
+
+export interface RemoveRoomMemberResponse {
+  result?: SuccessResponse | undefined;
+}
+
 export interface ListRoomMembersRequest {
   streamId: string;
 }
@@ -851,6 +860,164 @@ export const AddRoomMemberResponse: MessageFns<AddRoomMemberResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<AddRoomMemberResponse>, I>>(object: I): AddRoomMemberResponse {
     const message = createBaseAddRoomMemberResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveRoomMemberRequest(): RemoveRoomMemberRequest {
+  return { streamId: "", user: undefined };
+}
+
+export const RemoveRoomMemberRequest: MessageFns<RemoveRoomMemberRequest> = {
+  encode(message: RemoveRoomMemberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.user !== undefined) {
+      UserRef.encode(message.user, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRoomMemberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRoomMemberRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveRoomMemberRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      user: isSet(object.user) ? UserRef.fromJSON(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: RemoveRoomMemberRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.user !== undefined) {
+      obj.user = UserRef.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRoomMemberRequest>, I>>(base?: I): RemoveRoomMemberRequest {
+    return RemoveRoomMemberRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRoomMemberRequest>, I>>(object: I): RemoveRoomMemberRequest {
+    const message = createBaseRemoveRoomMemberRequest();
+    message.streamId = object.streamId ?? "";
+    message.user = (object.user !== undefined && object.user !== null) ? UserRef.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveRoomMemberResponse(): RemoveRoomMemberResponse {
+  return { result: undefined };
+}
+
+export const RemoveRoomMemberResponse: MessageFns<RemoveRoomMemberResponse> = {
+  encode(message: RemoveRoomMemberResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRoomMemberResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRoomMemberResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveRoomMemberResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RemoveRoomMemberResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRoomMemberResponse>, I>>(base?: I): RemoveRoomMemberResponse {
+    return RemoveRoomMemberResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRoomMemberResponse>, I>>(object: I): RemoveRoomMemberResponse {
+    const message = createBaseRemoveRoomMemberResponse();
     message.result = (object.result !== undefined && object.result !== null)
       ? SuccessResponse.fromPartial(object.result)
       : undefined;
@@ -1738,6 +1905,17 @@ export const PodServiceService = {
       Buffer.from(AddRoomMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AddRoomMemberResponse => AddRoomMemberResponse.decode(value),
   },
+  removeRoomMember: {
+    path: "/symphony.pod.v1.PodService/RemoveRoomMember" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveRoomMemberRequest): Buffer =>
+      Buffer.from(RemoveRoomMemberRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveRoomMemberRequest => RemoveRoomMemberRequest.decode(value),
+    responseSerialize: (value: RemoveRoomMemberResponse): Buffer =>
+      Buffer.from(RemoveRoomMemberResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveRoomMemberResponse => RemoveRoomMemberResponse.decode(value),
+  },
   listRoomMembers: {
     path: "/symphony.pod.v1.PodService/ListRoomMembers" as const,
     requestStream: false as const,
@@ -1798,6 +1976,7 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   createUser: handleUnaryCall<CreateUserRequest, CreateUserResponse>;
   createRoom: handleUnaryCall<CreateRoomRequest, CreateRoomResponse>;
   addRoomMember: handleUnaryCall<AddRoomMemberRequest, AddRoomMemberResponse>;
+  removeRoomMember: handleUnaryCall<RemoveRoomMemberRequest, RemoveRoomMemberResponse>;
   listRoomMembers: handleUnaryCall<ListRoomMembersRequest, ListRoomMembersResponse>;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: handleUnaryCall<StoreMessageRequest, StoreMessageResponse>;
@@ -1883,6 +2062,21 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AddRoomMemberResponse) => void,
+  ): ClientUnaryCall;
+  removeRoomMember(
+    request: RemoveRoomMemberRequest,
+    callback: (error: ServiceError | null, response: RemoveRoomMemberResponse) => void,
+  ): ClientUnaryCall;
+  removeRoomMember(
+    request: RemoveRoomMemberRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveRoomMemberResponse) => void,
+  ): ClientUnaryCall;
+  removeRoomMember(
+    request: RemoveRoomMemberRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveRoomMemberResponse) => void,
   ): ClientUnaryCall;
   listRoomMembers(
     request: ListRoomMembersRequest,
@@ -2007,6 +2201,8 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.CreateRoomResponse": CreateRoomResponse,
     ".symphony.pod.v1.AddRoomMemberRequest": AddRoomMemberRequest,
     ".symphony.pod.v1.AddRoomMemberResponse": AddRoomMemberResponse,
+    ".symphony.pod.v1.RemoveRoomMemberRequest": RemoveRoomMemberRequest,
+    ".symphony.pod.v1.RemoveRoomMemberResponse": RemoveRoomMemberResponse,
     ".symphony.pod.v1.ListRoomMembersRequest": ListRoomMembersRequest,
     ".symphony.pod.v1.ListRoomMembersResponse": ListRoomMembersResponse,
     ".symphony.pod.v1.StoreMessageRequest": StoreMessageRequest,
@@ -2040,6 +2236,11 @@ export const protoMetadata: ProtoMetadata = {
           "AddRoomMember": {
             "http": HttpRule.decode(
               Buffer.from("OgR1c2VyYgZyZXN1bHQiJy9wb2QvdjEvcm9vbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2FkZA==", "base64"),
+            ),
+          },
+          "RemoveRoomMember": {
+            "http": HttpRule.decode(
+              Buffer.from("OgR1c2VyYgZyZXN1bHQiKi9wb2QvdjEvcm9vbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL3JlbW92ZQ==", "base64"),
             ),
           },
           "ListRoomMembers": {
