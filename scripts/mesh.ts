@@ -37,6 +37,8 @@ export interface Mesh {
   gatewayHttpsUrl?: string;
   adminKeyPath: string;
   logDir?: string;
+  /** gRPC host:port of each service, for internal tools and tests. */
+  grpcAddresses: Record<Service, string>;
   /** Process ids by service, e.g. for measuring memory. */
   pids(): Record<string, number>;
   stop(): Promise<void>;
@@ -183,6 +185,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     gatewayHttpsUrl: tls ? `https://127.0.0.1:${httpsPort}` : undefined,
     adminKeyPath: secrets.adminKeyPath,
     logDir: opts.logDir,
+    grpcAddresses: Object.fromEntries(SERVICES.map((s) => [s, addr(s)])) as Record<Service, string>,
     pids: () => Object.fromEntries([...children].flatMap(([s, c]) => (c.pid === undefined ? [] : [[s, c.pid]]))),
     stop,
   };

@@ -17,6 +17,8 @@ export interface E2eMesh {
   subjectPrefix: string;
   eventsStream: string;
   logDir: string;
+  keysDir: string;
+  keyManagerAddr: string;
 }
 
 declare module "vitest" {
@@ -53,6 +55,8 @@ export default async function setup(project: TestProject) {
     databaseUrl: infra.databaseUrl,
     natsUrl: infra.natsUrl,
     logDir: join(work, "logs"),
+    keysDir: join(work, "keys"),
+    keyManagerAddr: mesh.grpcAddresses.keymanager,
     ...names,
   });
   return async () => {

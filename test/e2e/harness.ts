@@ -53,7 +53,7 @@ export interface TestBot {
 }
 
 /** Provisions a fresh service account through the admin API and authenticates it. */
-export async function newBot(prefix = "bot"): Promise<TestBot> {
+export async function newBot(prefix = "bot", roles = ["INDIVIDUAL"]): Promise<TestBot> {
   const username = `${prefix}-${randomBytes(5).toString("hex")}`;
   const { privateKeyPem, publicKeyPem } = rsaKeyPair();
   const created = await (await adminBot()).call<{ userSystemInfo: { id: number } }>("POST", "/pod/v2/admin/user/create", {
@@ -64,7 +64,7 @@ export async function newBot(prefix = "bot"): Promise<TestBot> {
       emailAddress: `${username}@example.com`,
       currentKey: { key: publicKeyPem, action: "SAVE" },
     },
-    roles: ["INDIVIDUAL"],
+    roles,
   });
   const bot = await SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username, privateKeyPem });
   return { bot, userId: created.userSystemInfo.id, username, privateKeyPem };

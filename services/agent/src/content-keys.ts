@@ -1,4 +1,4 @@
-import { KEY_MANAGER_TOKEN, metadataOf, unary } from "@symphony/kit";
+import { CLIENT_TRACE_ID, KEY_MANAGER_TOKEN, metadataOf, unary } from "@symphony/kit";
 import type { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import type { EnvelopeKey } from "./envelope.js";
 
@@ -33,15 +33,16 @@ export class ContentKeyCache {
     }
   }
 
-  current(userId: number, streamId: string, kmToken: string): Promise<EnvelopeKey> {
-    return this.get(userId, streamId, CURRENT, kmToken);
+  /** The caller's credentials towards the key manager; the trace id lands in its audit trail. */
+  current(userId: number, streamId: string, km: { kmToken: string; traceId: string }): Promise<EnvelopeKey> {
+    return this.get(userId, streamId, CURRENT, km);
   }
 
-  rotation(userId: number, streamId: string, rotationId: number, kmToken: string): Promise<EnvelopeKey> {
-    return this.get(userId, streamId, rotationId, kmToken);
+  rotation(userId: number, streamId: string, rotationId: number, km: { kmToken: string; traceId: string }): Promise<EnvelopeKey> {
+    return this.get(userId, streamId, rotationId, km);
   }
 
-  private get(userId: number, streamId: string, rotationId: number, kmToken: string): Promise<EnvelopeKey> {
+  private get(userId: number, streamId: string, rotationId: number, caller: { kmToken: string; traceId: string }): Promise<EnvelopeKey> {
     const id = `${userId}/${streamId}/${rotationId}`;
     const now = Date.now();
     const hit = this.entries.get(id);
@@ -50,7 +51,7 @@ export class ContentKeyCache {
       this.km,
       this.km.getContentKey,
       { streamId, rotationId: rotationId === CURRENT ? undefined : rotationId },
-      metadataOf({ [KEY_MANAGER_TOKEN]: kmToken }),
+      metadataOf({ [KEY_MANAGER_TOKEN]: caller.kmToken, [CLIENT_TRACE_ID]: caller.traceId || undefined }),
     ).then((res) => ({ rotationId: res.rotationId, key: res.key }));
     if (this.ttlMs === 0) return key;
     if (this.entries.size >= this.maxEntries) this.entries.clear();

@@ -40,7 +40,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
     const rotationId = envelopeRotation(m.ciphertext);
     if (rotationId === undefined) return toV4Message(m, { diagnostic: "Unknown message envelope" });
     try {
-      const key = await keys.rotation(c.principal.userId, m.streamId, rotationId, c.kmToken);
+      const key = await keys.rotation(c.principal.userId, m.streamId, rotationId, c);
       return toV4Message(m, decryptMessage(key, m.streamId, m.messageId, m.ciphertext));
     } catch (err) {
       // One unreadable message must not hide the rest of the list.
@@ -63,7 +63,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
         if (err instanceof MessageMLError) throw invalidArgument(err.message);
         throw err;
       }
-      const key = await keys.current(caller.principal.userId, streamId, caller.kmToken);
+      const key = await keys.current(caller.principal.userId, streamId, caller);
       const messageId = newSymphonyId();
       const content = { presentationMl: converted.presentationML, entityJson: converted.entityJson };
       const ciphertext = encryptMessage(key, streamId, messageId, content);

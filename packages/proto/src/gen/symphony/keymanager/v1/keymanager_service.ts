@@ -128,7 +128,7 @@ export interface GetMasterKeyStatusResponse {
   currentVersion: number;
   loadedVersions: number[];
   /** Content keys still wrapped by an older version. */
-  pendingRewrap: number;
+  pendingRewrap?: number | undefined;
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -1794,7 +1794,7 @@ export const GetMasterKeyStatusRequest: MessageFns<GetMasterKeyStatusRequest> = 
 };
 
 function createBaseGetMasterKeyStatusResponse(): GetMasterKeyStatusResponse {
-  return { currentVersion: 0, loadedVersions: [], pendingRewrap: 0 };
+  return { currentVersion: 0, loadedVersions: [], pendingRewrap: undefined };
 }
 
 export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> = {
@@ -1809,7 +1809,7 @@ export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> 
       }
       writer.join();
     }
-    if (message.pendingRewrap !== 0) {
+    if (message.pendingRewrap !== undefined) {
       writer.uint32(24).int64(message.pendingRewrap);
     }
     return writer;
@@ -1890,7 +1890,7 @@ export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> 
         ? globalThis.Number(object.pendingRewrap)
         : isSet(object.pending_rewrap)
         ? globalThis.Number(object.pending_rewrap)
-        : 0,
+        : undefined,
     };
   },
 
@@ -1902,7 +1902,7 @@ export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> 
     if (message.loadedVersions?.length) {
       obj.loadedVersions = message.loadedVersions.map((e) => Math.round(e));
     }
-    if (message.pendingRewrap !== 0) {
+    if (message.pendingRewrap !== undefined) {
       obj.pendingRewrap = Math.round(message.pendingRewrap);
     }
     return obj;
@@ -1915,7 +1915,7 @@ export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> 
     const message = createBaseGetMasterKeyStatusResponse();
     message.currentVersion = object.currentVersion ?? 0;
     message.loadedVersions = object.loadedVersions?.map((e) => e) || [];
-    message.pendingRewrap = object.pendingRewrap ?? 0;
+    message.pendingRewrap = object.pendingRewrap ?? undefined;
     return message;
   },
 };

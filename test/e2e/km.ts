@@ -1,0 +1,36 @@
+import { createClient, KEY_MANAGER_TOKEN, CLIENT_TRACE_ID, metadataOf, unary } from "@symphony/kit";
+import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
+import pg from "pg";
+import type { SymphonyBot } from "@symphony/sdk";
+import { mesh } from "./harness.js";
+
+let client: KeyManagerServiceClient | undefined;
+
+/** The key manager's gRPC API, as internal tools call it directly. */
+export function km(): KeyManagerServiceClient {
+  client ??= createClient(KeyManagerServiceClient, mesh().keyManagerAddr);
+  return client;
+}
+
+export const kmMetadata = (bot: SymphonyBot, traceId?: string) => metadataOf({ [KEY_MANAGER_TOKEN]: bot.keyManagerToken, [CLIENT_TRACE_ID]: traceId });
+
+export function contentKey(bot: SymphonyBot, streamId: string, rotationId?: number, traceId?: string) {
+  return unary(km(), km().getContentKey, { streamId, rotationId }, kmMetadata(bot, traceId));
+}
+
+/** Runs one query against the e2e run's database (schema names carry the run prefix). */
+export async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: mesh().databaseUrl });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, values)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** The rotation id in a stored message's envelope header. */
+export async function storedRotation(messageId: string): Promise<number> {
+  const [row] = await query<{ ciphertext: Buffer }>(`select ciphertext from "${mesh().schemaPrefix}_pod".messages where id = $1`, [messageId]);
+  return row!.ciphertext.readUInt32BE(1);
+}
