@@ -1,5 +1,8 @@
 import { createClient, KEY_MANAGER_TOKEN, CLIENT_TRACE_ID, metadataOf, unary } from "@symphony/kit";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import pg from "pg";
 import type { SymphonyBot } from "@symphony/sdk";
 import { mesh } from "./harness.js";
@@ -33,4 +36,28 @@ export async function query<T extends pg.QueryResultRow>(text: string, values: u
 export async function storedRotation(messageId: string): Promise<number> {
   const [row] = await query<{ ciphertext: Buffer }>(`select ciphertext from "${mesh().schemaPrefix}_pod".messages where id = $1`, [messageId]);
   return row!.ciphertext.readUInt32BE(1);
+}
+
+/**
+ * Adds a new master key version to the mesh's key file, as an operator rotating the KEK
+ * would; a lock file keeps test files running in parallel from picking the same version.
+ */
+export async function addMasterKeyVersion(): Promise<number> {
+  const keyFile = join(mesh().keysDir, "km-master.keys");
+  const lock = `${keyFile}.lock`;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    const version = Math.max(...readFileSync(keyFile, "utf8").trim().split("\n").map((l) => Number(l.split(" ")[0]))) + 1;
+    appendFileSync(keyFile, `${version} ${randomBytes(32).toString("base64")}\n`);
+    return version;
+  } finally {
+    unlinkSync(lock);
+  }
 }
