@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { mesh, newBot, newRoom } from "./harness.js";
+import { natsStreamContains } from "./km.js";
 
 /** Every row of every table of the run's schemas, as text and as raw bytes of bytea columns. */
 async function databaseContains(needle: string): Promise<string[]> {
@@ -30,23 +29,6 @@ async function databaseContains(needle: string): Promise<string[]> {
     return hits;
   } finally {
     await client.end();
-  }
-}
-
-async function natsStreamContains(needle: string): Promise<number> {
-  const nc = await connect({ servers: mesh().natsUrl });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(mesh().eventsStream);
-    expect(info.state.messages).toBeGreaterThan(0);
-    let hits = 0;
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(mesh().eventsStream, { seq }).catch(() => undefined);
-      if (m && Buffer.from(m.data).includes(needle)) hits++;
-    }
-    return hits;
-  } finally {
-    await nc.close();
   }
 }
 

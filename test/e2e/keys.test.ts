@@ -5,7 +5,7 @@ import { status } from "@grpc/grpc-js";
 import { unary } from "@symphony/kit";
 import { describe, expect, it } from "vitest";
 import { authHeaders, mesh, newBot, newRoom, raw } from "./harness.js";
-import { addMasterKeyVersion, contentKey, km, kmMetadata, query, storedRotation } from "./km.js";
+import { addMasterKeyVersion, contentKey, km, kmMetadata, natsStreamContains, query, storedRotation } from "./km.js";
 
 const PML = (inner: string) => `<div data-format="PresentationML" data-version="2.0">${inner}</div>`;
 
@@ -184,6 +184,26 @@ describe("secrets stay secret", () => {
     for (const file of readdirSync(mesh().logDir)) {
       const log = readFileSync(join(mesh().logDir, file), "utf8");
       for (const needle of needles) expect(log.includes(needle), `${file}`).toBe(false);
+    }
+    for (const needle of [Buffer.from(canary), ...keys]) expect(await natsStreamContains(needle)).toBe(0);
+  });
+
+  it("ciphertext swapped between stored messages is detected and shows nobody the other message", async () => {
+    const alice = await newBot();
+    const roomA = await newRoom(alice.bot);
+    const roomB = await newRoom(alice.bot);
+    const a1 = await alice.bot.sendMessage(roomA, "<messageML>first in A</messageML>");
+    const a2 = await alice.bot.sendMessage(roomA, "<messageML>second in A</messageML>");
+    const b1 = await alice.bot.sendMessage(roomB, "<messageML>first in B</messageML>");
+    const table = `"${mesh().schemaPrefix}_pod".messages`;
+    await query(`update ${table} set ciphertext = (select ciphertext from ${table} where id = $2) where id = $1`, [a2.messageId, a1.messageId]);
+    await query(`update ${table} set ciphertext = (select ciphertext from ${table} where id = $2) where id = $1`, [b1.messageId, a1.messageId]);
+    for (const [roomId, swapped] of [[roomA, a2.messageId], [roomB, b1.messageId]] as const) {
+      const res = await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers: authHeaders(alice.bot) });
+      expect(res.status).toBe(200);
+      const bad = (res.body as { messageId: string; message: string; diagnostic?: string }[]).find((m) => m.messageId === swapped)!;
+      expect(bad.diagnostic).toBe("Message could not be decrypted");
+      expect(bad.message).toBe(PML(""));
     }
   });
 });

@@ -3,6 +3,8 @@ import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanage
 import { randomBytes } from "node:crypto";
 import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import pg from "pg";
 import type { SymphonyBot } from "@symphony/sdk";
 import { mesh } from "./harness.js";
@@ -59,5 +61,22 @@ export async function addMasterKeyVersion(): Promise<number> {
     return version;
   } finally {
     unlinkSync(lock);
+  }
+}
+
+/** How many messages of the run's JetStream events stream contain the bytes. */
+export async function natsStreamContains(needle: Buffer | string): Promise<number> {
+  const nc = await connect({ servers: mesh().natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(mesh().eventsStream);
+    let hits = 0;
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(mesh().eventsStream, { seq }).catch(() => undefined);
+      if (m && Buffer.from(m.data).includes(needle)) hits++;
+    }
+    return hits;
+  } finally {
+    await nc.close();
   }
 }
