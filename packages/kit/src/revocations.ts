@@ -22,11 +22,21 @@ export class RevocationList {
     await this.kv.put(jti, "");
   }
 
+  /** Revokes every token of the user issued until now (key revoked, account disabled). */
+  async revokeUser(userId: number): Promise<void> {
+    await this.kv.put(`user.${userId}`, String(Date.now()));
+  }
+
   /** Applies current and future revocations to the verifier until the connection closes. */
   async follow(verifier: TokenVerifier, logger: Logger): Promise<void> {
     const watch = await this.kv.watch();
     void (async () => {
-      for await (const entry of watch) if (entry.operation === "PUT") verifier.revoke(entry.key);
+      for await (const entry of watch) {
+        if (entry.operation !== "PUT") continue;
+        const user = /^user\.(\d+)$/.exec(entry.key);
+        if (user) verifier.revokeUserBefore(Number(user[1]), Number(entry.string()));
+        else verifier.revoke(entry.key);
+      }
     })().catch((err: unknown) => logger.error({ err }, "revocation watch ended"));
   }
 }

@@ -14,6 +14,8 @@ export interface Principal {
   jti: string;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** Issue time, epoch milliseconds (for "every session of this user issued before T is revoked"). */
+  issuedAtMs: number;
 }
 
 export class TokenIssuer {
@@ -33,7 +35,7 @@ export class TokenIssuer {
   }
 
   issue(userId: number, username: string): Promise<string> {
-    return new SignJWT({ name: username })
+    return new SignJWT({ name: username, iat_ms: Date.now() })
       .setProtectedHeader({ alg: "EdDSA", kid: this.kid, typ: "JWT" })
       .setSubject(String(userId))
       .setAudience(this.audience)
@@ -52,6 +54,7 @@ export class TokenVerifier {
   private keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   private readonly verified = new Map<string, Principal>();
   private readonly revoked = new Set<string>();
+  private readonly revokedBefore = new Map<number, number>();
 
   constructor(
     private readonly audience: string,
@@ -64,17 +67,27 @@ export class TokenVerifier {
     for (const [token, p] of this.verified) if (p.jti === jti) this.verified.delete(token);
   }
 
+  /** Every token of the user issued before `ms` is refused (key revoked, user disabled). */
+  revokeUserBefore(userId: number, ms: number): void {
+    this.revokedBefore.set(userId, Math.max(ms, this.revokedBefore.get(userId) ?? 0));
+  }
+
+  private live(p: Principal, nowSeconds: number): boolean {
+    return p.exp > nowSeconds && p.issuedAtMs >= (this.revokedBefore.get(p.userId) ?? 0);
+  }
+
   async verify(token: string | undefined): Promise<Principal> {
     if (!token) throw unauthenticated();
     const now = Date.now() / 1000;
     const hit = this.verified.get(token);
     if (hit) {
-      if (hit.exp > now) return hit;
+      if (this.live(hit, now)) return hit;
       this.verified.delete(token);
+      throw unauthenticated();
     }
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated();
     const principal = await this.check(token);
-    if (this.revoked.has(principal.jti)) throw unauthenticated();
+    if (this.revoked.has(principal.jti) || !this.live(principal, now)) throw unauthenticated();
     if (this.verified.size >= this.maxCached) this.verified.clear();
     this.verified.set(token, principal);
     return principal;
@@ -94,7 +107,7 @@ export class TokenVerifier {
       throw unauthenticated();
     }
     const userId = Number(payload.sub);
-    if (!Number.isSafeInteger(userId) || typeof payload.name !== "string") throw unauthenticated();
-    return { userId, username: payload.name, jti: payload.jti!, exp: payload.exp! };
+    if (!Number.isSafeInteger(userId) || typeof payload.name !== "string" || typeof payload.iat_ms !== "number") throw unauthenticated();
+    return { userId, username: payload.name, jti: payload.jti!, exp: payload.exp!, issuedAtMs: payload.iat_ms };
   }
 }

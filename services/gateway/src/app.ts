@@ -1,6 +1,7 @@
 import multipart from "@fastify/multipart";
 import { Metadata } from "@grpc/grpc-js";
-import { CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
+import type { TLSSocket } from "node:tls";
+import { CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
 import { Auth } from "@symphony/proto/api/v1/rest";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
@@ -18,11 +19,20 @@ export interface GatewayOptions {
   routes: Route[];
   upstreams: Upstreams;
   logger: Logger;
-  https?: { key: Buffer; cert: Buffer };
+  /** With `ca`, clients may present a certificate signed by it (certificate authentication). */
+  https?: { key: Buffer; cert: Buffer; ca?: Buffer };
 }
 
 function reject(reply: FastifyReply, e: HttpError) {
   return reply.code(e.statusCode).send(errorBody(e));
+}
+
+/** The common name of a client certificate the TLS layer verified against the configured CA. */
+function clientCertificateName(req: FastifyRequest): string | undefined {
+  const socket = req.raw.socket as TLSSocket;
+  if (!socket.encrypted || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === "string" && cn.length > 0 && cn.length <= 256 ? cn : undefined;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -39,7 +49,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     routerOptions: { maxParamLength: 2048 },
     // Per-request access logs would cost more than the request on the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.https ? { https: { ...opts.https, ...(opts.https.ca ? { requestCert: true, rejectUnauthorized: false } : {}) } } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   await app.register(multipart, {
@@ -94,6 +104,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       if (!token) return reject(reply, { statusCode: 401, message: "Invalid session" });
       metadata.set(key, token);
     }
+    const cn = clientCertificateName(req);
+    if (cn) metadata.set(CLIENT_CERT_CN, cn);
     const traceId = header(req, "x-trace-id");
     if (traceId && /^[\w-]{1,64}$/.test(traceId)) metadata.set(CLIENT_TRACE_ID, traceId);
     if (req.isMultipart() && !route.rest.multipart) return reject(reply, { statusCode: 415, message: "Unsupported content type" });
@@ -112,8 +124,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       throw err;
     }
     const body = decodeResponse(route, response);
-    const empty = body === undefined || (Array.isArray(body) && body.length === 0);
-    if (route.rest.noContentWhenEmpty && empty) return reply.code(204).send();
+    const isEmpty = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
+    const field = route.rest.noContentField;
+    if (route.rest.noContentWhenEmpty && isEmpty(body)) return reply.code(204).send();
+    if (field && isEmpty((body as Record<string, unknown> | undefined)?.[field])) return reply.code(204).send();
     return reply.code(route.rest.successCode || 200).send(body ?? {});
   }
 

@@ -11,6 +11,7 @@ const config = loadConfig({
   host: env.string("HOST", "0.0.0.0"),
   tlsCertFile: env.optional(env.string("TLS_CERT_FILE")),
   tlsKeyFile: env.optional(env.string("TLS_KEY_FILE")),
+  clientCaFile: env.optional(env.string("CLIENT_CA_FILE")),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   kmAddr: env.address("KM_ADDR", "127.0.0.1:9102"),
   agentAddr: env.address("AGENT_ADDR", "127.0.0.1:9103"),
@@ -30,7 +31,12 @@ const http = await buildGateway({ routes, upstreams, logger });
 await http.listen({ port: config.httpPort, host: config.host });
 const servers = [http];
 if (config.tlsCertFile && config.tlsKeyFile) {
-  const https = await buildGateway({ routes, upstreams, logger, https: { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } });
+  const https = await buildGateway({ routes, upstreams, logger, https: {
+      cert: readFileSync(config.tlsCertFile),
+      key: readFileSync(config.tlsKeyFile),
+      ca: config.clientCaFile ? readFileSync(config.clientCaFile) : undefined,
+    },
+  });
   await https.listen({ port: config.httpsPort, host: config.host });
   servers.push(https);
 }

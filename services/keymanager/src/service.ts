@@ -2,6 +2,7 @@ import { publicEncrypt, constants } from "node:crypto";
 import {
   AUTH_FAILED,
   claimedUsername,
+  CLIENT_CERT_CN,
   invalidArgument,
   KEY_MANAGER_TOKEN,
   normalizeSymphonyId,
@@ -98,6 +99,14 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       if (!creds.active || creds.userId === 0) throw unauthenticated(AUTH_FAILED);
       await verifyRsaLoginJwt(req.token, creds.publicKeys);
       return { name: "keyManagerToken", token: await deps.tokens.issue(creds.userId, username) };
+    },
+
+    async authenticateCertificate(_req, ctx) {
+      const cn = ctx.metadata.get(CLIENT_CERT_CN)[0]?.toString();
+      if (!cn) throw invalidArgument("A client certificate signed by the pod's certificate authority is required");
+      const creds = await unary(pod, pod.getUserCredentials, { username: cn });
+      if (!creds.active || creds.userId === 0) throw permissionDenied("Certificate authentication is not allowed for the requested user");
+      return { name: "keyManagerToken", token: await deps.tokens.issue(creds.userId, cn) };
     },
 
     async logout(_req, ctx) {

@@ -6,6 +6,7 @@ import {
   loadConfig,
   onShutdown,
   openDb,
+  RevocationList,
   SESSION_AUDIENCE,
   startGrpcServer,
   TokenIssuer,
@@ -32,6 +33,7 @@ const config = loadConfig({
   tokenKeyFile: env.string("TOKEN_SIGNING_KEY_FILE"),
   sessionTtlSeconds: env.positiveInt("SESSION_TTL_SECONDS", 2 * 3600),
   adminPublicKeyFile: env.optional(env.string("ADMIN_PUBLIC_KEY_FILE")),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
 });
 const logger = createLogger("pod");
 
@@ -46,6 +48,8 @@ relay.start();
 
 const sessions = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), SESSION_AUDIENCE, config.sessionTtlSeconds);
 const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);
+const revocations = await RevocationList.open(bus, config.revocationsBucket);
+await revocations.follow(verifier, logger);
 const server = await startGrpcServer({
   port: config.port,
   logger,
@@ -59,6 +63,7 @@ const server = await startGrpcServer({
           store,
           sessions,
           verifier,
+          revocations,
           published: () => relay.wake(),
           accessRevoked: (streamId, userId) =>
             bus.nc.publish(`${config.subjectPrefix}.keys.changed.${streamId}`, KeyInvalidation.encode({ streamId, userId }).finish()),

@@ -14,6 +14,7 @@ export interface UsersTable {
   current_key: string | null;
   previous_key: string | null;
   previous_key_expires_at: number | null;
+  current_key_expires_at: Generated<number | null>;
   created_at: number;
   created_by: number | null;
   updated_at: number;
@@ -25,6 +26,7 @@ export interface StreamsTable {
   name: string | null;
   attributes: JSONColumnType<Record<string, unknown>>;
   active: Generated<boolean>;
+  im_key: Generated<string | null>;
   created_by: number;
   created_at: number;
 }

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { MembershipsTable, OutboxTable, PodDatabase, StreamsTable, UsersTable } from "./schema.js";
 
 export type UserRow = Selectable<UsersTable>;
@@ -32,6 +32,40 @@ export class PodStore {
     return this.db.selectFrom("users").selectAll().where("id", "in", ids).execute();
   }
 
+  usersBy(column: "id" | "username" | "email", values: (string | number)[]): Promise<UserRow[]> {
+    if (values.length === 0) return Promise.resolve([]);
+    if (column === "email") return this.db.selectFrom("users").selectAll().where(sql<string>`lower(email)`, "in", values.map((v) => String(v).toLowerCase())).execute();
+    return this.db.selectFrom("users").selectAll().where(column, "in", values as never[]).execute();
+  }
+
+  /** Users whose names or email contain the query (case-insensitive), with the public API's filters. */
+  async searchUsers(q: { text: string; accountTypes: string[]; title: string; company: string; location: string; skip: number; limit: number }): Promise<{ count: number; users: UserRow[] }> {
+    const pattern = `%${q.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    let query = this.db
+      .selectFrom("users")
+      .where("status", "=", "ENABLED")
+      .where((eb) =>
+        eb.or(["username", "email", "display_name", "first_name", "last_name"].map((c) => eb(sql<string>`lower(${sql.ref(c)})`, "like", pattern))),
+      );
+    if (q.accountTypes.length > 0) query = query.where("account_type", "in", q.accountTypes);
+    for (const [key, value] of [["title", q.title], ["companyName", q.company], ["location", q.location]] as const) {
+      if (value) query = query.where(sql<string>`lower(attributes->>${key})`, "=", value.toLowerCase());
+    }
+    const [{ n }, users] = await Promise.all([
+      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      query.selectAll().orderBy("display_name").orderBy("id").offset(q.skip).limit(q.limit).execute(),
+    ]);
+    return { count: Number(n), users };
+  }
+
+  listUsers(skip: number, limit: number): Promise<UserRow[]> {
+    return this.db.selectFrom("users").selectAll().orderBy("id").offset(skip).limit(limit).execute();
+  }
+
+  updateUser(id: number, changes: Updateable<UsersTable>): Promise<UserRow | undefined> {
+    return this.db.updateTable("users").set(changes).where("id", "=", id).returningAll().executeTakeFirst();
+  }
+
   /** Inserts the user, or returns undefined when the username or email is taken. */
   async createUser(user: Insertable<UsersTable>): Promise<UserRow | undefined> {
     try {
@@ -55,6 +89,119 @@ export class PodStore {
       await tx.insertInto("outbox").values(events).execute();
       return row;
     });
+  }
+
+  /** The IM of exactly these members, created (with its memberships and event) if it does not exist. */
+  async findOrCreateIm(stream: Insertable<StreamsTable>, members: number[], event: (id: string) => Insertable<OutboxTable>): Promise<StreamRow> {
+    const existing = await this.db.selectFrom("streams").selectAll().where("im_key", "=", stream.im_key!).executeTakeFirst();
+    if (existing) return existing;
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        const row = await tx.insertInto("streams").values(stream).returningAll().executeTakeFirstOrThrow();
+        await tx.insertInto("memberships").values(members.map((user_id) => ({ stream_id: row.id, user_id, joined_at: row.created_at }))).execute();
+        await tx.insertInto("outbox").values(event(row.id)).execute();
+        return row;
+      });
+    } catch (err) {
+      // Two callers created the same IM at once: the other one won.
+      if (!isUniqueViolation(err)) throw err;
+      return this.db.selectFrom("streams").selectAll().where("im_key", "=", stream.im_key!).executeTakeFirstOrThrow();
+    }
+  }
+
+  /** Applies a change to a stream together with its event. */
+  updateStream(id: string, changes: Updateable<StreamsTable>, event: Insertable<OutboxTable>): Promise<StreamRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.updateTable("streams").set(changes).where("id", "=", id).returningAll().executeTakeFirst();
+      if (row) await tx.insertInto("outbox").values(event).execute();
+      return row;
+    });
+  }
+
+  /** Sets a member's owner flag; false when the user is not a member or already had that flag. */
+  setOwner(streamId: string, userId: number, owner: boolean, event: Insertable<OutboxTable>): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const res = await tx.updateTable("memberships").set({ owner }).where("stream_id", "=", streamId).where("user_id", "=", userId).where("owner", "=", !owner).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      await tx.insertInto("outbox").values(event).execute();
+      return true;
+    });
+  }
+
+  /** Rooms matching the search, as a reader may see them: discoverable ones, or ones the reader belongs to. */
+  async searchRooms(q: {
+    readerId: number;
+    text: string;
+    active?: boolean;
+    private?: boolean;
+    ownerId?: number;
+    creatorId?: number;
+    memberId?: number;
+    includeNonDiscoverable: boolean;
+    skip: number;
+    limit: number;
+  }): Promise<{ count: number; rooms: StreamRow[] }> {
+    const pattern = `%${q.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    let query = this.db
+      .selectFrom("streams as s")
+      .where("s.type", "=", "ROOM")
+      .where((eb) => eb.or([eb(sql<string>`lower(s.name)`, "like", pattern), eb(sql<string>`lower(s.attributes->>'description')`, "like", pattern)]))
+      .where((eb) =>
+        eb.or([
+          eb(sql<boolean>`coalesce((s.attributes->>'discoverable')::boolean, false)`, "=", true),
+          eb.exists(eb.selectFrom("memberships as r").select("r.user_id").whereRef("r.stream_id", "=", "s.id").where("r.user_id", "=", q.readerId)),
+          ...(q.includeNonDiscoverable ? [eb.val(true)] : []),
+        ]),
+      );
+    if (q.active !== undefined) query = query.where("s.active", "=", q.active);
+    if (q.private !== undefined) query = query.where(sql<boolean>`coalesce((s.attributes->>'public')::boolean, false)`, "=", !q.private);
+    if (q.creatorId !== undefined) query = query.where("s.created_by", "=", q.creatorId);
+    for (const [userId, ownerOnly] of [[q.memberId, false], [q.ownerId, true]] as const) {
+      if (userId === undefined) continue;
+      query = query.where((eb) =>
+        eb.exists(
+          eb.selectFrom("memberships as m").select("m.user_id").whereRef("m.stream_id", "=", "s.id").where("m.user_id", "=", userId).$if(ownerOnly, (qb) => qb.where("m.owner", "=", true)),
+        ),
+      );
+    }
+    const [{ n }, rooms] = await Promise.all([
+      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      query.selectAll("s").orderBy("s.created_at", "desc").orderBy("s.id").offset(q.skip).limit(q.limit).execute(),
+    ]);
+    return { count: Number(n), rooms };
+  }
+
+  /** The streams a user belongs to, with their members (IMs) and last message time. */
+  streamsOf(q: { userId: number; types: string[]; includeInactive: boolean; skip: number; limit: number; streamId?: string }) {
+    let query = this.db
+      .selectFrom("streams as s")
+      .innerJoin("memberships as m", (j) => j.onRef("m.stream_id", "=", "s.id").on("m.user_id", "=", q.userId))
+      .selectAll("s")
+      .select((eb) => [
+        eb.selectFrom("messages as x").select((e) => e.fn.max("x.created_at").as("t")).whereRef("x.stream_id", "=", "s.id").as("last_message_date"),
+        sql<number[]>`array(select user_id from memberships a where a.stream_id = s.id order by user_id)`.as("member_ids"),
+      ]);
+    if (q.types.length > 0) query = query.where("s.type", "in", q.types);
+    if (q.streamId) query = query.where("s.id", "=", q.streamId);
+    if (!q.includeInactive) query = query.where("s.active", "=", true);
+    return query.orderBy("s.created_at", "desc").orderBy("s.id").offset(q.skip).limit(q.limit).execute();
+  }
+
+  async memberPage(streamId: string, skip: number, limit: number): Promise<{ count: number; members: (MemberRow & { user: UserRow })[] }> {
+    const base = this.db.selectFrom("memberships as m").where("m.stream_id", "=", streamId);
+    const [{ n }, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      base
+        .innerJoin("users as u", "u.id", "m.user_id")
+        .selectAll("m")
+        .select(sql<UserRow>`to_jsonb(u)`.as("user"))
+        .orderBy("m.joined_at")
+        .orderBy("m.user_id")
+        .offset(skip)
+        .limit(limit)
+        .execute(),
+    ]);
+    return { count: Number(n), members: rows };
   }
 
   streamById(id: string): Promise<StreamRow | undefined> {

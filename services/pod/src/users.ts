@@ -1,7 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import { invalidArgument } from "@symphony/kit";
 import type { UserAttributes, UserDetail, UserV2 } from "@symphony/proto/pod/v1/users";
-import type { Insertable } from "kysely";
+import type { Insertable, Updateable } from "kysely";
 import type { UsersTable } from "./schema.js";
 import type { UserRow } from "./store.js";
 
@@ -108,6 +108,7 @@ export function toUserDetail(u: UserRow): UserDetail {
       location: u.attributes.location ?? "",
       jobFunction: u.attributes.jobFunction ?? "",
       currentKey: u.current_key ? { key: u.current_key, action: "SAVE" } : undefined,
+      previousKey: u.previous_key ? { key: u.previous_key, expirationDate: u.previous_key_expires_at ?? undefined, action: "SAVE" } : undefined,
     },
     userSystemInfo: {
       id: u.id,
@@ -128,4 +129,73 @@ export function activeKeys(u: UserRow, now: number): string[] {
   const keys = u.current_key ? [u.current_key] : [];
   if (u.previous_key && (u.previous_key_expires_at ?? 0) > now) keys.push(u.previous_key);
   return keys;
+}
+
+// Symphony keeps a replaced key valid for 72 hours (extendable), so bots can roll keys without downtime.
+export const PREVIOUS_KEY_GRACE_MS = 72 * 3_600_000;
+
+export interface UserUpdate {
+  changes: Updateable<UsersTable>;
+  /** The update revoked a key: every session of the user must end. */
+  endSessions: boolean;
+}
+
+/** The changes an admin update asks for; empty fields are left as they are. */
+export function userUpdate(u: UserRow, attrs: UserAttributes | undefined, now: number): UserUpdate {
+  if (!attrs) throw invalidArgument("The user attributes are required");
+  const changes: Updateable<UsersTable> = { updated_at: now };
+  let endSessions = false;
+  if (attrs.accountType) {
+    if (!ACCOUNT_TYPES.has(attrs.accountType)) throw invalidArgument("accountType must be NORMAL, SYSTEM or SDL");
+    changes.account_type = attrs.accountType;
+  }
+  if (attrs.emailAddress) {
+    const email = text(attrs.emailAddress, "emailAddress", true);
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw invalidArgument("emailAddress is not an email address");
+    changes.email = email;
+  }
+  if (attrs.userName) changes.username = text(attrs.userName, "userName", true);
+  if (attrs.displayName) changes.display_name = text(attrs.displayName, "displayName", true);
+  if (attrs.firstName) changes.first_name = text(attrs.firstName, "firstName", false);
+  if (attrs.lastName) changes.last_name = text(attrs.lastName, "lastName", false);
+  const extra = { ...u.attributes };
+  for (const k of EXTRA_ATTRIBUTES) if (attrs[k]) extra[k] = text(attrs[k], k, false);
+  changes.attributes = JSON.stringify(extra);
+
+  const previousValid = u.previous_key !== null && (u.previous_key_expires_at ?? 0) > now;
+  const current = attrs.currentKey;
+  if (current?.action === "SAVE" || (current && !current.action && current.key)) {
+    const key = validRsaPublicKey(current.key);
+    if (key === u.current_key) throw invalidArgument("The new key must differ from the current key");
+    if (u.current_key && previousValid) throw invalidArgument("A current and a valid previous key exist: revoke one before saving a new key");
+    if (u.current_key) {
+      changes.previous_key = u.current_key;
+      changes.previous_key_expires_at = now + PREVIOUS_KEY_GRACE_MS;
+    }
+    changes.current_key = key;
+  } else if (current?.action === "REVOKE") {
+    if (!u.current_key) throw invalidArgument("There is no current key to revoke");
+    // A still-valid previous key takes the current key's place.
+    changes.current_key = previousValid ? u.previous_key : null;
+    changes.previous_key = null;
+    changes.previous_key_expires_at = null;
+    endSessions = true;
+  } else if (current) {
+    throw invalidArgument("currentKey.action must be SAVE or REVOKE");
+  }
+  const previous = attrs.previousKey;
+  if (previous?.action === "EXTEND") {
+    if (!previousValid) throw invalidArgument("There is no valid previous key to extend");
+    const until = previous.expirationDate ?? now + PREVIOUS_KEY_GRACE_MS;
+    if (until <= now || until > now + PREVIOUS_KEY_GRACE_MS) throw invalidArgument("previousKey.expirationDate must be in the next 72 hours");
+    changes.previous_key_expires_at = until;
+  } else if (previous?.action === "REVOKE") {
+    if (!u.previous_key) throw invalidArgument("There is no previous key to revoke");
+    changes.previous_key = null;
+    changes.previous_key_expires_at = null;
+    endSessions = true;
+  } else if (previous) {
+    throw invalidArgument("previousKey.action must be EXTEND or REVOKE");
+  }
+  return { changes, endSessions };
 }

@@ -74,10 +74,15 @@ export interface RestRule {
   noContentWhenEmpty: boolean;
   /** The request body is multipart/form-data, its text fields mapped like JSON keys. */
   multipart: boolean;
+  /**
+   * Answer 204 when this field of the response is empty (for answers that are objects with
+   * counters around the list, e.g. user search results).
+   */
+  noContentField: string;
 }
 
 function createBaseRestRule(): RestRule {
-  return { auth: 0, successCode: 0, noContentWhenEmpty: false, multipart: false };
+  return { auth: 0, successCode: 0, noContentWhenEmpty: false, multipart: false, noContentField: "" };
 }
 
 export const RestRule: MessageFns<RestRule> = {
@@ -93,6 +98,9 @@ export const RestRule: MessageFns<RestRule> = {
     }
     if (message.multipart !== false) {
       writer.uint32(32).bool(message.multipart);
+    }
+    if (message.noContentField !== "") {
+      writer.uint32(42).string(message.noContentField);
     }
     return writer;
   },
@@ -142,6 +150,14 @@ export const RestRule: MessageFns<RestRule> = {
             message.multipart = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.noContentField = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -168,6 +184,11 @@ export const RestRule: MessageFns<RestRule> = {
         ? globalThis.Boolean(object.no_content_when_empty)
         : false,
       multipart: isSet(object.multipart) ? globalThis.Boolean(object.multipart) : false,
+      noContentField: isSet(object.noContentField)
+        ? globalThis.String(object.noContentField)
+        : isSet(object.no_content_field)
+        ? globalThis.String(object.no_content_field)
+        : "",
     };
   },
 
@@ -185,6 +206,9 @@ export const RestRule: MessageFns<RestRule> = {
     if (message.multipart !== false) {
       obj.multipart = message.multipart;
     }
+    if (message.noContentField !== "") {
+      obj.noContentField = message.noContentField;
+    }
     return obj;
   },
 
@@ -197,6 +221,7 @@ export const RestRule: MessageFns<RestRule> = {
     message.successCode = object.successCode ?? 0;
     message.noContentWhenEmpty = object.noContentWhenEmpty ?? false;
     message.multipart = object.multipart ?? false;
+    message.noContentField = object.noContentField ?? "";
     return message;
   },
 };

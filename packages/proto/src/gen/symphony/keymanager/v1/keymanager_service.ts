@@ -131,6 +131,14 @@ export interface GetMasterKeyStatusResponse {
   pendingRewrap?: number | undefined;
 }
 
+export interface AuthenticateCertificateRequest {
+}
+
+export interface AuthenticateCertificateResponse {
+  name: string;
+  token: string;
+}
+
 function createBaseAuthenticateRequest(): AuthenticateRequest {
   return { token: "" };
 }
@@ -1920,6 +1928,145 @@ export const GetMasterKeyStatusResponse: MessageFns<GetMasterKeyStatusResponse> 
   },
 };
 
+function createBaseAuthenticateCertificateRequest(): AuthenticateCertificateRequest {
+  return {};
+}
+
+export const AuthenticateCertificateRequest: MessageFns<AuthenticateCertificateRequest> = {
+  encode(_: AuthenticateCertificateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticateCertificateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthenticateCertificateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AuthenticateCertificateRequest {
+    return {};
+  },
+
+  toJSON(_: AuthenticateCertificateRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateCertificateRequest>, I>>(base?: I): AuthenticateCertificateRequest {
+    return AuthenticateCertificateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateCertificateRequest>, I>>(_: I): AuthenticateCertificateRequest {
+    const message = createBaseAuthenticateCertificateRequest();
+    return message;
+  },
+};
+
+function createBaseAuthenticateCertificateResponse(): AuthenticateCertificateResponse {
+  return { name: "", token: "" };
+}
+
+export const AuthenticateCertificateResponse: MessageFns<AuthenticateCertificateResponse> = {
+  encode(message: AuthenticateCertificateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticateCertificateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthenticateCertificateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuthenticateCertificateResponse {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: AuthenticateCertificateResponse): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateCertificateResponse>, I>>(base?: I): AuthenticateCertificateResponse {
+    return AuthenticateCertificateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateCertificateResponse>, I>>(
+    object: I,
+  ): AuthenticateCertificateResponse {
+    const message = createBaseAuthenticateCertificateResponse();
+    message.name = object.name ?? "";
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
 /**
  * The key manager: a second RSA authentication (keyManagerToken) and the custody of
  * per-stream content keys, released only to members of the stream.
@@ -1949,6 +2096,22 @@ export const KeyManagerServiceService = {
     responseSerialize: (value: GetContentKeyResponse): Buffer =>
       Buffer.from(GetContentKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetContentKeyResponse => GetContentKeyResponse.decode(value),
+  },
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate: {
+    path: "/symphony.keymanager.v1.KeyManagerService/AuthenticateCertificate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuthenticateCertificateRequest): Buffer =>
+      Buffer.from(AuthenticateCertificateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuthenticateCertificateRequest => AuthenticateCertificateRequest.decode(value),
+    responseSerialize: (value: AuthenticateCertificateResponse): Buffer =>
+      Buffer.from(AuthenticateCertificateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuthenticateCertificateResponse =>
+      AuthenticateCertificateResponse.decode(value),
   },
   /** Ends a key manager token everywhere in the mesh. */
   logout: {
@@ -2064,6 +2227,11 @@ export interface KeyManagerServiceServer extends UntypedServiceImplementation {
    * metadata entry. Without rotation_id the current key is returned (created on first use).
    */
   getContentKey: handleUnaryCall<GetContentKeyRequest, GetContentKeyResponse>;
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate: handleUnaryCall<AuthenticateCertificateRequest, AuthenticateCertificateResponse>;
   /** Ends a key manager token everywhere in the mesh. */
   logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
   /**
@@ -2127,6 +2295,25 @@ export interface KeyManagerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetContentKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
+  ): ClientUnaryCall;
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
+  ): ClientUnaryCall;
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
   ): ClientUnaryCall;
   /** Ends a key manager token everywhere in the mesh. */
   logout(
@@ -2324,6 +2511,8 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.keymanager.v1.ReloadMasterKeysResponse": ReloadMasterKeysResponse,
     ".symphony.keymanager.v1.GetMasterKeyStatusRequest": GetMasterKeyStatusRequest,
     ".symphony.keymanager.v1.GetMasterKeyStatusResponse": GetMasterKeyStatusResponse,
+    ".symphony.keymanager.v1.AuthenticateCertificateRequest": AuthenticateCertificateRequest,
+    ".symphony.keymanager.v1.AuthenticateCertificateResponse": AuthenticateCertificateResponse,
     ".symphony.keymanager.v1.KeyManagerService": KeyManagerServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2],
@@ -2334,6 +2523,10 @@ export const protoMetadata: ProtoMetadata = {
           "Authenticate": {
             "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovcmVsYXkvcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
+          },
+          "AuthenticateCertificate": {
+            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgEqIhgva2V5YXV0aC92MS9hdXRoZW50aWNhdGU=", "base64")),
           },
           "Logout": {
             "rest": RestRule.decode(Buffer.from("CAM=", "base64")),

@@ -24,13 +24,31 @@ import { protoMetadata as protoMetadata2, RestRule } from "../../api/v1/rest.js"
 import { protoMetadata as protoMetadata3, StoredMessage } from "./messages.js";
 import {
   MemberInfo,
+  MembershipPage,
   protoMetadata as protoMetadata4,
   RoomAttributes,
   RoomDetail,
+  RoomDetailV1,
+  RoomSearchCriteria,
+  RoomSearchResults,
+  StreamAttributes,
+  StreamFilter,
+  StreamRef,
   SuccessResponse,
   UserRef,
 } from "./streams.js";
-import { protoMetadata as protoMetadata5, UserAttributes, UserDetail, UserV2 } from "./users.js";
+import {
+  protoMetadata as protoMetadata5,
+  RoleDetail,
+  StringId,
+  UserAttributes,
+  UserDetail,
+  UserError,
+  UserSearchQuery,
+  UserSearchResults,
+  UserStatus,
+  UserV2,
+} from "./users.js";
 
 export const protobufPackage = "symphony.pod.v1";
 
@@ -132,6 +150,225 @@ export interface GetUsersRequest {
 
 export interface GetUsersResponse {
   users: UserV2[];
+}
+
+export interface AuthenticateCertificateRequest {
+}
+
+export interface AuthenticateCertificateResponse {
+  name: string;
+  token: string;
+}
+
+export interface LogoutRequest {
+}
+
+export interface LogoutResponse {
+  format: string;
+  message: string;
+}
+
+export interface FindUsersRequest {
+  /** Comma-separated lists; one of them. */
+  uid: string;
+  email: string;
+  username: string;
+  local?: boolean | undefined;
+  active?: boolean | undefined;
+}
+
+export interface FindUsersResponse {
+  users: UserV2[];
+  errors: UserError[];
+}
+
+export interface FindUserRequest {
+  uid: number;
+  email: string;
+  username: string;
+  local?: boolean | undefined;
+}
+
+export interface FindUserResponse {
+  user?: UserV2 | undefined;
+}
+
+export interface SearchUsersRequest {
+  query?: UserSearchQuery | undefined;
+  skip: number;
+  limit: number;
+  local?: boolean | undefined;
+}
+
+export interface SearchUsersResponse {
+  results?: UserSearchResults | undefined;
+}
+
+export interface GetUserDetailRequest {
+  uid: number;
+}
+
+export interface GetUserDetailResponse {
+  user?: UserDetail | undefined;
+}
+
+export interface UpdateUserRequest {
+  uid: number;
+  userAttributes?: UserAttributes | undefined;
+}
+
+export interface UpdateUserResponse {
+  user?: UserDetail | undefined;
+}
+
+export interface ListUserDetailsRequest {
+  skip: number;
+  limit: number;
+}
+
+export interface ListUserDetailsResponse {
+  users: UserDetail[];
+}
+
+export interface GetUserStatusRequest {
+  uid: number;
+}
+
+export interface GetUserStatusResponse {
+  status?: UserStatus | undefined;
+}
+
+export interface UpdateUserStatusRequest {
+  uid: number;
+  status?: UserStatus | undefined;
+}
+
+export interface UpdateUserStatusResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface AddUserRoleRequest {
+  uid: number;
+  role?: StringId | undefined;
+}
+
+export interface AddUserRoleResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface RemoveUserRoleRequest {
+  uid: number;
+  role?: StringId | undefined;
+}
+
+export interface RemoveUserRoleResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface ListRolesRequest {
+}
+
+export interface ListRolesResponse {
+  roles: RoleDetail[];
+}
+
+export interface CreateImRequest {
+  userIds: number[];
+}
+
+export interface CreateImResponse {
+  stream?: StreamRef | undefined;
+}
+
+export interface AdminCreateImRequest {
+  userIds: number[];
+}
+
+export interface AdminCreateImResponse {
+  stream?: StreamRef | undefined;
+}
+
+export interface GetRoomInfoRequest {
+  streamId: string;
+}
+
+export interface GetRoomInfoResponse {
+  room?: RoomDetail | undefined;
+}
+
+export interface UpdateRoomRequest {
+  streamId: string;
+  roomAttributes?: RoomAttributes | undefined;
+}
+
+export interface UpdateRoomResponse {
+  room?: RoomDetail | undefined;
+}
+
+export interface SetRoomActiveRequest {
+  streamId: string;
+  active: boolean;
+}
+
+export interface SetRoomActiveResponse {
+  room?: RoomDetailV1 | undefined;
+}
+
+export interface SearchRoomsRequest {
+  query?: RoomSearchCriteria | undefined;
+  skip: number;
+  limit: number;
+  includeNonDiscoverable?: boolean | undefined;
+}
+
+export interface SearchRoomsResponse {
+  results?: RoomSearchResults | undefined;
+}
+
+export interface PromoteRoomOwnerRequest {
+  streamId: string;
+  user?: UserRef | undefined;
+}
+
+export interface PromoteRoomOwnerResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface DemoteRoomOwnerRequest {
+  streamId: string;
+  user?: UserRef | undefined;
+}
+
+export interface DemoteRoomOwnerResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface ListStreamsRequest {
+  filter?: StreamFilter | undefined;
+  skip: number;
+  limit: number;
+}
+
+export interface ListStreamsResponse {
+  streams: StreamAttributes[];
+}
+
+export interface GetStreamInfoRequest {
+  streamId: string;
+}
+
+export interface GetStreamInfoResponse {
+  stream?: StreamAttributes | undefined;
+}
+
+export interface AdminListStreamMembersRequest {
+  streamId: string;
+  skip: number;
+  limit: number;
+}
+
+export interface AdminListStreamMembersResponse {
+  page?: MembershipPage | undefined;
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -1849,6 +2086,3821 @@ export const GetUsersResponse: MessageFns<GetUsersResponse> = {
   },
 };
 
+function createBaseAuthenticateCertificateRequest(): AuthenticateCertificateRequest {
+  return {};
+}
+
+export const AuthenticateCertificateRequest: MessageFns<AuthenticateCertificateRequest> = {
+  encode(_: AuthenticateCertificateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticateCertificateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthenticateCertificateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AuthenticateCertificateRequest {
+    return {};
+  },
+
+  toJSON(_: AuthenticateCertificateRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateCertificateRequest>, I>>(base?: I): AuthenticateCertificateRequest {
+    return AuthenticateCertificateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateCertificateRequest>, I>>(_: I): AuthenticateCertificateRequest {
+    const message = createBaseAuthenticateCertificateRequest();
+    return message;
+  },
+};
+
+function createBaseAuthenticateCertificateResponse(): AuthenticateCertificateResponse {
+  return { name: "", token: "" };
+}
+
+export const AuthenticateCertificateResponse: MessageFns<AuthenticateCertificateResponse> = {
+  encode(message: AuthenticateCertificateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticateCertificateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthenticateCertificateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuthenticateCertificateResponse {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: AuthenticateCertificateResponse): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateCertificateResponse>, I>>(base?: I): AuthenticateCertificateResponse {
+    return AuthenticateCertificateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateCertificateResponse>, I>>(
+    object: I,
+  ): AuthenticateCertificateResponse {
+    const message = createBaseAuthenticateCertificateResponse();
+    message.name = object.name ?? "";
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseLogoutRequest(): LogoutRequest {
+  return {};
+}
+
+export const LogoutRequest: MessageFns<LogoutRequest> = {
+  encode(_: LogoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LogoutRequest {
+    return {};
+  },
+
+  toJSON(_: LogoutRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogoutRequest>, I>>(base?: I): LogoutRequest {
+    return LogoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogoutRequest>, I>>(_: I): LogoutRequest {
+    const message = createBaseLogoutRequest();
+    return message;
+  },
+};
+
+function createBaseLogoutResponse(): LogoutResponse {
+  return { format: "", message: "" };
+}
+
+export const LogoutResponse: MessageFns<LogoutResponse> = {
+  encode(message: LogoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.format !== "") {
+      writer.uint32(10).string(message.format);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogoutResponse {
+    return {
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: LogoutResponse): unknown {
+    const obj: any = {};
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogoutResponse>, I>>(base?: I): LogoutResponse {
+    return LogoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogoutResponse>, I>>(object: I): LogoutResponse {
+    const message = createBaseLogoutResponse();
+    message.format = object.format ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseFindUsersRequest(): FindUsersRequest {
+  return { uid: "", email: "", username: "", local: undefined, active: undefined };
+}
+
+export const FindUsersRequest: MessageFns<FindUsersRequest> = {
+  encode(message: FindUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== "") {
+      writer.uint32(10).string(message.uid);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.username !== "") {
+      writer.uint32(26).string(message.username);
+    }
+    if (message.local !== undefined) {
+      writer.uint32(32).bool(message.local);
+    }
+    if (message.active !== undefined) {
+      writer.uint32(40).bool(message.active);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.local = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUsersRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      local: isSet(object.local) ? globalThis.Boolean(object.local) : undefined,
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : undefined,
+    };
+  },
+
+  toJSON(message: FindUsersRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.local !== undefined) {
+      obj.local = message.local;
+    }
+    if (message.active !== undefined) {
+      obj.active = message.active;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUsersRequest>, I>>(base?: I): FindUsersRequest {
+    return FindUsersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUsersRequest>, I>>(object: I): FindUsersRequest {
+    const message = createBaseFindUsersRequest();
+    message.uid = object.uid ?? "";
+    message.email = object.email ?? "";
+    message.username = object.username ?? "";
+    message.local = object.local ?? undefined;
+    message.active = object.active ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFindUsersResponse(): FindUsersResponse {
+  return { users: [], errors: [] };
+}
+
+export const FindUsersResponse: MessageFns<FindUsersResponse> = {
+  encode(message: FindUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      UserV2.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.errors) {
+      UserError.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(UserV2.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errors.push(UserError.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUsersResponse {
+    return {
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => UserV2.fromJSON(e)) : [],
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => UserError.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: FindUsersResponse): unknown {
+    const obj: any = {};
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => UserV2.toJSON(e));
+    }
+    if (message.errors?.length) {
+      obj.errors = message.errors.map((e) => UserError.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUsersResponse>, I>>(base?: I): FindUsersResponse {
+    return FindUsersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUsersResponse>, I>>(object: I): FindUsersResponse {
+    const message = createBaseFindUsersResponse();
+    message.users = object.users?.map((e) => UserV2.fromPartial(e)) || [];
+    message.errors = object.errors?.map((e) => UserError.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFindUserRequest(): FindUserRequest {
+  return { uid: 0, email: "", username: "", local: undefined };
+}
+
+export const FindUserRequest: MessageFns<FindUserRequest> = {
+  encode(message: FindUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.username !== "") {
+      writer.uint32(26).string(message.username);
+    }
+    if (message.local !== undefined) {
+      writer.uint32(32).bool(message.local);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.local = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUserRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      local: isSet(object.local) ? globalThis.Boolean(object.local) : undefined,
+    };
+  },
+
+  toJSON(message: FindUserRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.local !== undefined) {
+      obj.local = message.local;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUserRequest>, I>>(base?: I): FindUserRequest {
+    return FindUserRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUserRequest>, I>>(object: I): FindUserRequest {
+    const message = createBaseFindUserRequest();
+    message.uid = object.uid ?? 0;
+    message.email = object.email ?? "";
+    message.username = object.username ?? "";
+    message.local = object.local ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFindUserResponse(): FindUserResponse {
+  return { user: undefined };
+}
+
+export const FindUserResponse: MessageFns<FindUserResponse> = {
+  encode(message: FindUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      UserV2.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = UserV2.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindUserResponse {
+    return { user: isSet(object.user) ? UserV2.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: FindUserResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = UserV2.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FindUserResponse>, I>>(base?: I): FindUserResponse {
+    return FindUserResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FindUserResponse>, I>>(object: I): FindUserResponse {
+    const message = createBaseFindUserResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? UserV2.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBaseSearchUsersRequest(): SearchUsersRequest {
+  return { query: undefined, skip: 0, limit: 0, local: undefined };
+}
+
+export const SearchUsersRequest: MessageFns<SearchUsersRequest> = {
+  encode(message: SearchUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== undefined) {
+      UserSearchQuery.encode(message.query, writer.uint32(10).fork()).join();
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.local !== undefined) {
+      writer.uint32(32).bool(message.local);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.query = UserSearchQuery.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.local = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchUsersRequest {
+    return {
+      query: isSet(object.query) ? UserSearchQuery.fromJSON(object.query) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      local: isSet(object.local) ? globalThis.Boolean(object.local) : undefined,
+    };
+  },
+
+  toJSON(message: SearchUsersRequest): unknown {
+    const obj: any = {};
+    if (message.query !== undefined) {
+      obj.query = UserSearchQuery.toJSON(message.query);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.local !== undefined) {
+      obj.local = message.local;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchUsersRequest>, I>>(base?: I): SearchUsersRequest {
+    return SearchUsersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchUsersRequest>, I>>(object: I): SearchUsersRequest {
+    const message = createBaseSearchUsersRequest();
+    message.query = (object.query !== undefined && object.query !== null)
+      ? UserSearchQuery.fromPartial(object.query)
+      : undefined;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    message.local = object.local ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSearchUsersResponse(): SearchUsersResponse {
+  return { results: undefined };
+}
+
+export const SearchUsersResponse: MessageFns<SearchUsersResponse> = {
+  encode(message: SearchUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.results !== undefined) {
+      UserSearchResults.encode(message.results, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results = UserSearchResults.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchUsersResponse {
+    return { results: isSet(object.results) ? UserSearchResults.fromJSON(object.results) : undefined };
+  },
+
+  toJSON(message: SearchUsersResponse): unknown {
+    const obj: any = {};
+    if (message.results !== undefined) {
+      obj.results = UserSearchResults.toJSON(message.results);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchUsersResponse>, I>>(base?: I): SearchUsersResponse {
+    return SearchUsersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchUsersResponse>, I>>(object: I): SearchUsersResponse {
+    const message = createBaseSearchUsersResponse();
+    message.results = (object.results !== undefined && object.results !== null)
+      ? UserSearchResults.fromPartial(object.results)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetUserDetailRequest(): GetUserDetailRequest {
+  return { uid: 0 };
+}
+
+export const GetUserDetailRequest: MessageFns<GetUserDetailRequest> = {
+  encode(message: GetUserDetailRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserDetailRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserDetailRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserDetailRequest {
+    return { uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0 };
+  },
+
+  toJSON(message: GetUserDetailRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserDetailRequest>, I>>(base?: I): GetUserDetailRequest {
+    return GetUserDetailRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserDetailRequest>, I>>(object: I): GetUserDetailRequest {
+    const message = createBaseGetUserDetailRequest();
+    message.uid = object.uid ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetUserDetailResponse(): GetUserDetailResponse {
+  return { user: undefined };
+}
+
+export const GetUserDetailResponse: MessageFns<GetUserDetailResponse> = {
+  encode(message: GetUserDetailResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      UserDetail.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserDetailResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserDetailResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = UserDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserDetailResponse {
+    return { user: isSet(object.user) ? UserDetail.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: GetUserDetailResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = UserDetail.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserDetailResponse>, I>>(base?: I): GetUserDetailResponse {
+    return GetUserDetailResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserDetailResponse>, I>>(object: I): GetUserDetailResponse {
+    const message = createBaseGetUserDetailResponse();
+    message.user = (object.user !== undefined && object.user !== null)
+      ? UserDetail.fromPartial(object.user)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateUserRequest(): UpdateUserRequest {
+  return { uid: 0, userAttributes: undefined };
+}
+
+export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
+  encode(message: UpdateUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.userAttributes !== undefined) {
+      UserAttributes.encode(message.userAttributes, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userAttributes = UserAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      userAttributes: isSet(object.userAttributes)
+        ? UserAttributes.fromJSON(object.userAttributes)
+        : isSet(object.user_attributes)
+        ? UserAttributes.fromJSON(object.user_attributes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateUserRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.userAttributes !== undefined) {
+      obj.userAttributes = UserAttributes.toJSON(message.userAttributes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateUserRequest>, I>>(base?: I): UpdateUserRequest {
+    return UpdateUserRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateUserRequest>, I>>(object: I): UpdateUserRequest {
+    const message = createBaseUpdateUserRequest();
+    message.uid = object.uid ?? 0;
+    message.userAttributes = (object.userAttributes !== undefined && object.userAttributes !== null)
+      ? UserAttributes.fromPartial(object.userAttributes)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateUserResponse(): UpdateUserResponse {
+  return { user: undefined };
+}
+
+export const UpdateUserResponse: MessageFns<UpdateUserResponse> = {
+  encode(message: UpdateUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      UserDetail.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = UserDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserResponse {
+    return { user: isSet(object.user) ? UserDetail.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: UpdateUserResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = UserDetail.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateUserResponse>, I>>(base?: I): UpdateUserResponse {
+    return UpdateUserResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateUserResponse>, I>>(object: I): UpdateUserResponse {
+    const message = createBaseUpdateUserResponse();
+    message.user = (object.user !== undefined && object.user !== null)
+      ? UserDetail.fromPartial(object.user)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListUserDetailsRequest(): ListUserDetailsRequest {
+  return { skip: 0, limit: 0 };
+}
+
+export const ListUserDetailsRequest: MessageFns<ListUserDetailsRequest> = {
+  encode(message: ListUserDetailsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.skip !== 0) {
+      writer.uint32(8).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUserDetailsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUserDetailsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListUserDetailsRequest {
+    return {
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListUserDetailsRequest): unknown {
+    const obj: any = {};
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListUserDetailsRequest>, I>>(base?: I): ListUserDetailsRequest {
+    return ListUserDetailsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUserDetailsRequest>, I>>(object: I): ListUserDetailsRequest {
+    const message = createBaseListUserDetailsRequest();
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListUserDetailsResponse(): ListUserDetailsResponse {
+  return { users: [] };
+}
+
+export const ListUserDetailsResponse: MessageFns<ListUserDetailsResponse> = {
+  encode(message: ListUserDetailsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      UserDetail.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUserDetailsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListUserDetailsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(UserDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListUserDetailsResponse {
+    return {
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => UserDetail.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListUserDetailsResponse): unknown {
+    const obj: any = {};
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => UserDetail.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListUserDetailsResponse>, I>>(base?: I): ListUserDetailsResponse {
+    return ListUserDetailsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUserDetailsResponse>, I>>(object: I): ListUserDetailsResponse {
+    const message = createBaseListUserDetailsResponse();
+    message.users = object.users?.map((e) => UserDetail.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetUserStatusRequest(): GetUserStatusRequest {
+  return { uid: 0 };
+}
+
+export const GetUserStatusRequest: MessageFns<GetUserStatusRequest> = {
+  encode(message: GetUserStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserStatusRequest {
+    return { uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0 };
+  },
+
+  toJSON(message: GetUserStatusRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserStatusRequest>, I>>(base?: I): GetUserStatusRequest {
+    return GetUserStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserStatusRequest>, I>>(object: I): GetUserStatusRequest {
+    const message = createBaseGetUserStatusRequest();
+    message.uid = object.uid ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetUserStatusResponse(): GetUserStatusResponse {
+  return { status: undefined };
+}
+
+export const GetUserStatusResponse: MessageFns<GetUserStatusResponse> = {
+  encode(message: GetUserStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      UserStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUserStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetUserStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = UserStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetUserStatusResponse {
+    return { status: isSet(object.status) ? UserStatus.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: GetUserStatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = UserStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUserStatusResponse>, I>>(base?: I): GetUserStatusResponse {
+    return GetUserStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUserStatusResponse>, I>>(object: I): GetUserStatusResponse {
+    const message = createBaseGetUserStatusResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? UserStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateUserStatusRequest(): UpdateUserStatusRequest {
+  return { uid: 0, status: undefined };
+}
+
+export const UpdateUserStatusRequest: MessageFns<UpdateUserStatusRequest> = {
+  encode(message: UpdateUserStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.status !== undefined) {
+      UserStatus.encode(message.status, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = UserStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserStatusRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      status: isSet(object.status) ? UserStatus.fromJSON(object.status) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateUserStatusRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.status !== undefined) {
+      obj.status = UserStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateUserStatusRequest>, I>>(base?: I): UpdateUserStatusRequest {
+    return UpdateUserStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateUserStatusRequest>, I>>(object: I): UpdateUserStatusRequest {
+    const message = createBaseUpdateUserStatusRequest();
+    message.uid = object.uid ?? 0;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? UserStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateUserStatusResponse(): UpdateUserStatusResponse {
+  return { result: undefined };
+}
+
+export const UpdateUserStatusResponse: MessageFns<UpdateUserStatusResponse> = {
+  encode(message: UpdateUserStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateUserStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateUserStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateUserStatusResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: UpdateUserStatusResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateUserStatusResponse>, I>>(base?: I): UpdateUserStatusResponse {
+    return UpdateUserStatusResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateUserStatusResponse>, I>>(object: I): UpdateUserStatusResponse {
+    const message = createBaseUpdateUserStatusResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAddUserRoleRequest(): AddUserRoleRequest {
+  return { uid: 0, role: undefined };
+}
+
+export const AddUserRoleRequest: MessageFns<AddUserRoleRequest> = {
+  encode(message: AddUserRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.role !== undefined) {
+      StringId.encode(message.role, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddUserRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddUserRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = StringId.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddUserRoleRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      role: isSet(object.role) ? StringId.fromJSON(object.role) : undefined,
+    };
+  },
+
+  toJSON(message: AddUserRoleRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.role !== undefined) {
+      obj.role = StringId.toJSON(message.role);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddUserRoleRequest>, I>>(base?: I): AddUserRoleRequest {
+    return AddUserRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddUserRoleRequest>, I>>(object: I): AddUserRoleRequest {
+    const message = createBaseAddUserRoleRequest();
+    message.uid = object.uid ?? 0;
+    message.role = (object.role !== undefined && object.role !== null) ? StringId.fromPartial(object.role) : undefined;
+    return message;
+  },
+};
+
+function createBaseAddUserRoleResponse(): AddUserRoleResponse {
+  return { result: undefined };
+}
+
+export const AddUserRoleResponse: MessageFns<AddUserRoleResponse> = {
+  encode(message: AddUserRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddUserRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddUserRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddUserRoleResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: AddUserRoleResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddUserRoleResponse>, I>>(base?: I): AddUserRoleResponse {
+    return AddUserRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddUserRoleResponse>, I>>(object: I): AddUserRoleResponse {
+    const message = createBaseAddUserRoleResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveUserRoleRequest(): RemoveUserRoleRequest {
+  return { uid: 0, role: undefined };
+}
+
+export const RemoveUserRoleRequest: MessageFns<RemoveUserRoleRequest> = {
+  encode(message: RemoveUserRoleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.role !== undefined) {
+      StringId.encode(message.role, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveUserRoleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveUserRoleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = StringId.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveUserRoleRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      role: isSet(object.role) ? StringId.fromJSON(object.role) : undefined,
+    };
+  },
+
+  toJSON(message: RemoveUserRoleRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.role !== undefined) {
+      obj.role = StringId.toJSON(message.role);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveUserRoleRequest>, I>>(base?: I): RemoveUserRoleRequest {
+    return RemoveUserRoleRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveUserRoleRequest>, I>>(object: I): RemoveUserRoleRequest {
+    const message = createBaseRemoveUserRoleRequest();
+    message.uid = object.uid ?? 0;
+    message.role = (object.role !== undefined && object.role !== null) ? StringId.fromPartial(object.role) : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveUserRoleResponse(): RemoveUserRoleResponse {
+  return { result: undefined };
+}
+
+export const RemoveUserRoleResponse: MessageFns<RemoveUserRoleResponse> = {
+  encode(message: RemoveUserRoleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveUserRoleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveUserRoleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveUserRoleResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RemoveUserRoleResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveUserRoleResponse>, I>>(base?: I): RemoveUserRoleResponse {
+    return RemoveUserRoleResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveUserRoleResponse>, I>>(object: I): RemoveUserRoleResponse {
+    const message = createBaseRemoveUserRoleResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListRolesRequest(): ListRolesRequest {
+  return {};
+}
+
+export const ListRolesRequest: MessageFns<ListRolesRequest> = {
+  encode(_: ListRolesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRolesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRolesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListRolesRequest {
+    return {};
+  },
+
+  toJSON(_: ListRolesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRolesRequest>, I>>(base?: I): ListRolesRequest {
+    return ListRolesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRolesRequest>, I>>(_: I): ListRolesRequest {
+    const message = createBaseListRolesRequest();
+    return message;
+  },
+};
+
+function createBaseListRolesResponse(): ListRolesResponse {
+  return { roles: [] };
+}
+
+export const ListRolesResponse: MessageFns<ListRolesResponse> = {
+  encode(message: ListRolesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.roles) {
+      RoleDetail.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRolesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRolesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roles.push(RoleDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRolesResponse {
+    return {
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => RoleDetail.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListRolesResponse): unknown {
+    const obj: any = {};
+    if (message.roles?.length) {
+      obj.roles = message.roles.map((e) => RoleDetail.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRolesResponse>, I>>(base?: I): ListRolesResponse {
+    return ListRolesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRolesResponse>, I>>(object: I): ListRolesResponse {
+    const message = createBaseListRolesResponse();
+    message.roles = object.roles?.map((e) => RoleDetail.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateImRequest(): CreateImRequest {
+  return { userIds: [] };
+}
+
+export const CreateImRequest: MessageFns<CreateImRequest> = {
+  encode(message: CreateImRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.userIds) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateImRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateImRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.userIds.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.userIds.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateImRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateImRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateImRequest>, I>>(base?: I): CreateImRequest {
+    return CreateImRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateImRequest>, I>>(object: I): CreateImRequest {
+    const message = createBaseCreateImRequest();
+    message.userIds = object.userIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCreateImResponse(): CreateImResponse {
+  return { stream: undefined };
+}
+
+export const CreateImResponse: MessageFns<CreateImResponse> = {
+  encode(message: CreateImResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      StreamRef.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateImResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateImResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = StreamRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateImResponse {
+    return { stream: isSet(object.stream) ? StreamRef.fromJSON(object.stream) : undefined };
+  },
+
+  toJSON(message: CreateImResponse): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = StreamRef.toJSON(message.stream);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateImResponse>, I>>(base?: I): CreateImResponse {
+    return CreateImResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateImResponse>, I>>(object: I): CreateImResponse {
+    const message = createBaseCreateImResponse();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? StreamRef.fromPartial(object.stream)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAdminCreateImRequest(): AdminCreateImRequest {
+  return { userIds: [] };
+}
+
+export const AdminCreateImRequest: MessageFns<AdminCreateImRequest> = {
+  encode(message: AdminCreateImRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.userIds) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminCreateImRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminCreateImRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.userIds.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.userIds.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminCreateImRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AdminCreateImRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminCreateImRequest>, I>>(base?: I): AdminCreateImRequest {
+    return AdminCreateImRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminCreateImRequest>, I>>(object: I): AdminCreateImRequest {
+    const message = createBaseAdminCreateImRequest();
+    message.userIds = object.userIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseAdminCreateImResponse(): AdminCreateImResponse {
+  return { stream: undefined };
+}
+
+export const AdminCreateImResponse: MessageFns<AdminCreateImResponse> = {
+  encode(message: AdminCreateImResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      StreamRef.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminCreateImResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminCreateImResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = StreamRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminCreateImResponse {
+    return { stream: isSet(object.stream) ? StreamRef.fromJSON(object.stream) : undefined };
+  },
+
+  toJSON(message: AdminCreateImResponse): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = StreamRef.toJSON(message.stream);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminCreateImResponse>, I>>(base?: I): AdminCreateImResponse {
+    return AdminCreateImResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminCreateImResponse>, I>>(object: I): AdminCreateImResponse {
+    const message = createBaseAdminCreateImResponse();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? StreamRef.fromPartial(object.stream)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetRoomInfoRequest(): GetRoomInfoRequest {
+  return { streamId: "" };
+}
+
+export const GetRoomInfoRequest: MessageFns<GetRoomInfoRequest> = {
+  encode(message: GetRoomInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRoomInfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRoomInfoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRoomInfoRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRoomInfoRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRoomInfoRequest>, I>>(base?: I): GetRoomInfoRequest {
+    return GetRoomInfoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRoomInfoRequest>, I>>(object: I): GetRoomInfoRequest {
+    const message = createBaseGetRoomInfoRequest();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRoomInfoResponse(): GetRoomInfoResponse {
+  return { room: undefined };
+}
+
+export const GetRoomInfoResponse: MessageFns<GetRoomInfoResponse> = {
+  encode(message: GetRoomInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      RoomDetail.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRoomInfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRoomInfoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = RoomDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRoomInfoResponse {
+    return { room: isSet(object.room) ? RoomDetail.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: GetRoomInfoResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = RoomDetail.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRoomInfoResponse>, I>>(base?: I): GetRoomInfoResponse {
+    return GetRoomInfoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRoomInfoResponse>, I>>(object: I): GetRoomInfoResponse {
+    const message = createBaseGetRoomInfoResponse();
+    message.room = (object.room !== undefined && object.room !== null)
+      ? RoomDetail.fromPartial(object.room)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRoomRequest(): UpdateRoomRequest {
+  return { streamId: "", roomAttributes: undefined };
+}
+
+export const UpdateRoomRequest: MessageFns<UpdateRoomRequest> = {
+  encode(message: UpdateRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.roomAttributes !== undefined) {
+      RoomAttributes.encode(message.roomAttributes, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomAttributes = RoomAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      roomAttributes: isSet(object.roomAttributes)
+        ? RoomAttributes.fromJSON(object.roomAttributes)
+        : isSet(object.room_attributes)
+        ? RoomAttributes.fromJSON(object.room_attributes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateRoomRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.roomAttributes !== undefined) {
+      obj.roomAttributes = RoomAttributes.toJSON(message.roomAttributes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRoomRequest>, I>>(base?: I): UpdateRoomRequest {
+    return UpdateRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRoomRequest>, I>>(object: I): UpdateRoomRequest {
+    const message = createBaseUpdateRoomRequest();
+    message.streamId = object.streamId ?? "";
+    message.roomAttributes = (object.roomAttributes !== undefined && object.roomAttributes !== null)
+      ? RoomAttributes.fromPartial(object.roomAttributes)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRoomResponse(): UpdateRoomResponse {
+  return { room: undefined };
+}
+
+export const UpdateRoomResponse: MessageFns<UpdateRoomResponse> = {
+  encode(message: UpdateRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      RoomDetail.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = RoomDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRoomResponse {
+    return { room: isSet(object.room) ? RoomDetail.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: UpdateRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = RoomDetail.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRoomResponse>, I>>(base?: I): UpdateRoomResponse {
+    return UpdateRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRoomResponse>, I>>(object: I): UpdateRoomResponse {
+    const message = createBaseUpdateRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null)
+      ? RoomDetail.fromPartial(object.room)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetRoomActiveRequest(): SetRoomActiveRequest {
+  return { streamId: "", active: false };
+}
+
+export const SetRoomActiveRequest: MessageFns<SetRoomActiveRequest> = {
+  encode(message: SetRoomActiveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.active !== false) {
+      writer.uint32(16).bool(message.active);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomActiveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomActiveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomActiveRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+    };
+  },
+
+  toJSON(message: SetRoomActiveRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomActiveRequest>, I>>(base?: I): SetRoomActiveRequest {
+    return SetRoomActiveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomActiveRequest>, I>>(object: I): SetRoomActiveRequest {
+    const message = createBaseSetRoomActiveRequest();
+    message.streamId = object.streamId ?? "";
+    message.active = object.active ?? false;
+    return message;
+  },
+};
+
+function createBaseSetRoomActiveResponse(): SetRoomActiveResponse {
+  return { room: undefined };
+}
+
+export const SetRoomActiveResponse: MessageFns<SetRoomActiveResponse> = {
+  encode(message: SetRoomActiveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      RoomDetailV1.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoomActiveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoomActiveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = RoomDetailV1.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoomActiveResponse {
+    return { room: isSet(object.room) ? RoomDetailV1.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: SetRoomActiveResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = RoomDetailV1.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoomActiveResponse>, I>>(base?: I): SetRoomActiveResponse {
+    return SetRoomActiveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoomActiveResponse>, I>>(object: I): SetRoomActiveResponse {
+    const message = createBaseSetRoomActiveResponse();
+    message.room = (object.room !== undefined && object.room !== null)
+      ? RoomDetailV1.fromPartial(object.room)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSearchRoomsRequest(): SearchRoomsRequest {
+  return { query: undefined, skip: 0, limit: 0, includeNonDiscoverable: undefined };
+}
+
+export const SearchRoomsRequest: MessageFns<SearchRoomsRequest> = {
+  encode(message: SearchRoomsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== undefined) {
+      RoomSearchCriteria.encode(message.query, writer.uint32(10).fork()).join();
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.includeNonDiscoverable !== undefined) {
+      writer.uint32(32).bool(message.includeNonDiscoverable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchRoomsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchRoomsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.query = RoomSearchCriteria.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.includeNonDiscoverable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchRoomsRequest {
+    return {
+      query: isSet(object.query) ? RoomSearchCriteria.fromJSON(object.query) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      includeNonDiscoverable: isSet(object.includeNonDiscoverable)
+        ? globalThis.Boolean(object.includeNonDiscoverable)
+        : isSet(object.include_non_discoverable)
+        ? globalThis.Boolean(object.include_non_discoverable)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SearchRoomsRequest): unknown {
+    const obj: any = {};
+    if (message.query !== undefined) {
+      obj.query = RoomSearchCriteria.toJSON(message.query);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.includeNonDiscoverable !== undefined) {
+      obj.includeNonDiscoverable = message.includeNonDiscoverable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRoomsRequest>, I>>(base?: I): SearchRoomsRequest {
+    return SearchRoomsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRoomsRequest>, I>>(object: I): SearchRoomsRequest {
+    const message = createBaseSearchRoomsRequest();
+    message.query = (object.query !== undefined && object.query !== null)
+      ? RoomSearchCriteria.fromPartial(object.query)
+      : undefined;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    message.includeNonDiscoverable = object.includeNonDiscoverable ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSearchRoomsResponse(): SearchRoomsResponse {
+  return { results: undefined };
+}
+
+export const SearchRoomsResponse: MessageFns<SearchRoomsResponse> = {
+  encode(message: SearchRoomsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.results !== undefined) {
+      RoomSearchResults.encode(message.results, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchRoomsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchRoomsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results = RoomSearchResults.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchRoomsResponse {
+    return { results: isSet(object.results) ? RoomSearchResults.fromJSON(object.results) : undefined };
+  },
+
+  toJSON(message: SearchRoomsResponse): unknown {
+    const obj: any = {};
+    if (message.results !== undefined) {
+      obj.results = RoomSearchResults.toJSON(message.results);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRoomsResponse>, I>>(base?: I): SearchRoomsResponse {
+    return SearchRoomsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRoomsResponse>, I>>(object: I): SearchRoomsResponse {
+    const message = createBaseSearchRoomsResponse();
+    message.results = (object.results !== undefined && object.results !== null)
+      ? RoomSearchResults.fromPartial(object.results)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePromoteRoomOwnerRequest(): PromoteRoomOwnerRequest {
+  return { streamId: "", user: undefined };
+}
+
+export const PromoteRoomOwnerRequest: MessageFns<PromoteRoomOwnerRequest> = {
+  encode(message: PromoteRoomOwnerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.user !== undefined) {
+      UserRef.encode(message.user, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromoteRoomOwnerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromoteRoomOwnerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromoteRoomOwnerRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      user: isSet(object.user) ? UserRef.fromJSON(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: PromoteRoomOwnerRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.user !== undefined) {
+      obj.user = UserRef.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromoteRoomOwnerRequest>, I>>(base?: I): PromoteRoomOwnerRequest {
+    return PromoteRoomOwnerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromoteRoomOwnerRequest>, I>>(object: I): PromoteRoomOwnerRequest {
+    const message = createBasePromoteRoomOwnerRequest();
+    message.streamId = object.streamId ?? "";
+    message.user = (object.user !== undefined && object.user !== null) ? UserRef.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBasePromoteRoomOwnerResponse(): PromoteRoomOwnerResponse {
+  return { result: undefined };
+}
+
+export const PromoteRoomOwnerResponse: MessageFns<PromoteRoomOwnerResponse> = {
+  encode(message: PromoteRoomOwnerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromoteRoomOwnerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromoteRoomOwnerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromoteRoomOwnerResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: PromoteRoomOwnerResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromoteRoomOwnerResponse>, I>>(base?: I): PromoteRoomOwnerResponse {
+    return PromoteRoomOwnerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromoteRoomOwnerResponse>, I>>(object: I): PromoteRoomOwnerResponse {
+    const message = createBasePromoteRoomOwnerResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDemoteRoomOwnerRequest(): DemoteRoomOwnerRequest {
+  return { streamId: "", user: undefined };
+}
+
+export const DemoteRoomOwnerRequest: MessageFns<DemoteRoomOwnerRequest> = {
+  encode(message: DemoteRoomOwnerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.user !== undefined) {
+      UserRef.encode(message.user, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DemoteRoomOwnerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDemoteRoomOwnerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DemoteRoomOwnerRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      user: isSet(object.user) ? UserRef.fromJSON(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: DemoteRoomOwnerRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.user !== undefined) {
+      obj.user = UserRef.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DemoteRoomOwnerRequest>, I>>(base?: I): DemoteRoomOwnerRequest {
+    return DemoteRoomOwnerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DemoteRoomOwnerRequest>, I>>(object: I): DemoteRoomOwnerRequest {
+    const message = createBaseDemoteRoomOwnerRequest();
+    message.streamId = object.streamId ?? "";
+    message.user = (object.user !== undefined && object.user !== null) ? UserRef.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBaseDemoteRoomOwnerResponse(): DemoteRoomOwnerResponse {
+  return { result: undefined };
+}
+
+export const DemoteRoomOwnerResponse: MessageFns<DemoteRoomOwnerResponse> = {
+  encode(message: DemoteRoomOwnerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DemoteRoomOwnerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDemoteRoomOwnerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DemoteRoomOwnerResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: DemoteRoomOwnerResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DemoteRoomOwnerResponse>, I>>(base?: I): DemoteRoomOwnerResponse {
+    return DemoteRoomOwnerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DemoteRoomOwnerResponse>, I>>(object: I): DemoteRoomOwnerResponse {
+    const message = createBaseDemoteRoomOwnerResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListStreamsRequest(): ListStreamsRequest {
+  return { filter: undefined, skip: 0, limit: 0 };
+}
+
+export const ListStreamsRequest: MessageFns<ListStreamsRequest> = {
+  encode(message: ListStreamsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      StreamFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStreamsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStreamsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = StreamFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStreamsRequest {
+    return {
+      filter: isSet(object.filter) ? StreamFilter.fromJSON(object.filter) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListStreamsRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = StreamFilter.toJSON(message.filter);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStreamsRequest>, I>>(base?: I): ListStreamsRequest {
+    return ListStreamsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStreamsRequest>, I>>(object: I): ListStreamsRequest {
+    const message = createBaseListStreamsRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? StreamFilter.fromPartial(object.filter)
+      : undefined;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListStreamsResponse(): ListStreamsResponse {
+  return { streams: [] };
+}
+
+export const ListStreamsResponse: MessageFns<ListStreamsResponse> = {
+  encode(message: ListStreamsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.streams) {
+      StreamAttributes.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStreamsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStreamsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streams.push(StreamAttributes.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStreamsResponse {
+    return {
+      streams: globalThis.Array.isArray(object?.streams)
+        ? object.streams.map((e: any) => StreamAttributes.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListStreamsResponse): unknown {
+    const obj: any = {};
+    if (message.streams?.length) {
+      obj.streams = message.streams.map((e) => StreamAttributes.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListStreamsResponse>, I>>(base?: I): ListStreamsResponse {
+    return ListStreamsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListStreamsResponse>, I>>(object: I): ListStreamsResponse {
+    const message = createBaseListStreamsResponse();
+    message.streams = object.streams?.map((e) => StreamAttributes.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetStreamInfoRequest(): GetStreamInfoRequest {
+  return { streamId: "" };
+}
+
+export const GetStreamInfoRequest: MessageFns<GetStreamInfoRequest> = {
+  encode(message: GetStreamInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStreamInfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStreamInfoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStreamInfoRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetStreamInfoRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStreamInfoRequest>, I>>(base?: I): GetStreamInfoRequest {
+    return GetStreamInfoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStreamInfoRequest>, I>>(object: I): GetStreamInfoRequest {
+    const message = createBaseGetStreamInfoRequest();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetStreamInfoResponse(): GetStreamInfoResponse {
+  return { stream: undefined };
+}
+
+export const GetStreamInfoResponse: MessageFns<GetStreamInfoResponse> = {
+  encode(message: GetStreamInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      StreamAttributes.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStreamInfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStreamInfoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = StreamAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStreamInfoResponse {
+    return { stream: isSet(object.stream) ? StreamAttributes.fromJSON(object.stream) : undefined };
+  },
+
+  toJSON(message: GetStreamInfoResponse): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = StreamAttributes.toJSON(message.stream);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetStreamInfoResponse>, I>>(base?: I): GetStreamInfoResponse {
+    return GetStreamInfoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStreamInfoResponse>, I>>(object: I): GetStreamInfoResponse {
+    const message = createBaseGetStreamInfoResponse();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? StreamAttributes.fromPartial(object.stream)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAdminListStreamMembersRequest(): AdminListStreamMembersRequest {
+  return { streamId: "", skip: 0, limit: 0 };
+}
+
+export const AdminListStreamMembersRequest: MessageFns<AdminListStreamMembersRequest> = {
+  encode(message: AdminListStreamMembersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListStreamMembersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListStreamMembersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListStreamMembersRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: AdminListStreamMembersRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListStreamMembersRequest>, I>>(base?: I): AdminListStreamMembersRequest {
+    return AdminListStreamMembersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListStreamMembersRequest>, I>>(
+    object: I,
+  ): AdminListStreamMembersRequest {
+    const message = createBaseAdminListStreamMembersRequest();
+    message.streamId = object.streamId ?? "";
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdminListStreamMembersResponse(): AdminListStreamMembersResponse {
+  return { page: undefined };
+}
+
+export const AdminListStreamMembersResponse: MessageFns<AdminListStreamMembersResponse> = {
+  encode(message: AdminListStreamMembersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.page !== undefined) {
+      MembershipPage.encode(message.page, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListStreamMembersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListStreamMembersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.page = MembershipPage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListStreamMembersResponse {
+    return { page: isSet(object.page) ? MembershipPage.fromJSON(object.page) : undefined };
+  },
+
+  toJSON(message: AdminListStreamMembersResponse): unknown {
+    const obj: any = {};
+    if (message.page !== undefined) {
+      obj.page = MembershipPage.toJSON(message.page);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListStreamMembersResponse>, I>>(base?: I): AdminListStreamMembersResponse {
+    return AdminListStreamMembersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListStreamMembersResponse>, I>>(
+    object: I,
+  ): AdminListStreamMembersResponse {
+    const message = createBaseAdminListStreamMembersResponse();
+    message.page = (object.page !== undefined && object.page !== null)
+      ? MembershipPage.fromPartial(object.page)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The public Pod API. Every RPC but Authenticate needs the caller's session token
  * in the `session-token` metadata entry.
@@ -1927,6 +5979,248 @@ export const PodServiceService = {
       Buffer.from(ListRoomMembersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRoomMembersResponse => ListRoomMembersResponse.decode(value),
   },
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate: {
+    path: "/symphony.pod.v1.PodService/AuthenticateCertificate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuthenticateCertificateRequest): Buffer =>
+      Buffer.from(AuthenticateCertificateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuthenticateCertificateRequest => AuthenticateCertificateRequest.decode(value),
+    responseSerialize: (value: AuthenticateCertificateResponse): Buffer =>
+      Buffer.from(AuthenticateCertificateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuthenticateCertificateResponse =>
+      AuthenticateCertificateResponse.decode(value),
+  },
+  /** Ends the session everywhere in the mesh at once. */
+  logout: {
+    path: "/symphony.pod.v1.PodService/Logout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LogoutRequest): Buffer => Buffer.from(LogoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LogoutRequest => LogoutRequest.decode(value),
+    responseSerialize: (value: LogoutResponse): Buffer => Buffer.from(LogoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogoutResponse => LogoutResponse.decode(value),
+  },
+  findUsers: {
+    path: "/symphony.pod.v1.PodService/FindUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindUsersRequest): Buffer => Buffer.from(FindUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindUsersRequest => FindUsersRequest.decode(value),
+    responseSerialize: (value: FindUsersResponse): Buffer => Buffer.from(FindUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindUsersResponse => FindUsersResponse.decode(value),
+  },
+  findUser: {
+    path: "/symphony.pod.v1.PodService/FindUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindUserRequest): Buffer => Buffer.from(FindUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindUserRequest => FindUserRequest.decode(value),
+    responseSerialize: (value: FindUserResponse): Buffer => Buffer.from(FindUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindUserResponse => FindUserResponse.decode(value),
+  },
+  searchUsers: {
+    path: "/symphony.pod.v1.PodService/SearchUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchUsersRequest): Buffer => Buffer.from(SearchUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchUsersRequest => SearchUsersRequest.decode(value),
+    responseSerialize: (value: SearchUsersResponse): Buffer => Buffer.from(SearchUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchUsersResponse => SearchUsersResponse.decode(value),
+  },
+  getUserDetail: {
+    path: "/symphony.pod.v1.PodService/GetUserDetail" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUserDetailRequest): Buffer => Buffer.from(GetUserDetailRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserDetailRequest => GetUserDetailRequest.decode(value),
+    responseSerialize: (value: GetUserDetailResponse): Buffer =>
+      Buffer.from(GetUserDetailResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserDetailResponse => GetUserDetailResponse.decode(value),
+  },
+  updateUser: {
+    path: "/symphony.pod.v1.PodService/UpdateUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateUserRequest): Buffer => Buffer.from(UpdateUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateUserRequest => UpdateUserRequest.decode(value),
+    responseSerialize: (value: UpdateUserResponse): Buffer => Buffer.from(UpdateUserResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateUserResponse => UpdateUserResponse.decode(value),
+  },
+  listUserDetails: {
+    path: "/symphony.pod.v1.PodService/ListUserDetails" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListUserDetailsRequest): Buffer =>
+      Buffer.from(ListUserDetailsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListUserDetailsRequest => ListUserDetailsRequest.decode(value),
+    responseSerialize: (value: ListUserDetailsResponse): Buffer =>
+      Buffer.from(ListUserDetailsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListUserDetailsResponse => ListUserDetailsResponse.decode(value),
+  },
+  getUserStatus: {
+    path: "/symphony.pod.v1.PodService/GetUserStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetUserStatusRequest): Buffer => Buffer.from(GetUserStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUserStatusRequest => GetUserStatusRequest.decode(value),
+    responseSerialize: (value: GetUserStatusResponse): Buffer =>
+      Buffer.from(GetUserStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUserStatusResponse => GetUserStatusResponse.decode(value),
+  },
+  updateUserStatus: {
+    path: "/symphony.pod.v1.PodService/UpdateUserStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateUserStatusRequest): Buffer =>
+      Buffer.from(UpdateUserStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateUserStatusRequest => UpdateUserStatusRequest.decode(value),
+    responseSerialize: (value: UpdateUserStatusResponse): Buffer =>
+      Buffer.from(UpdateUserStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateUserStatusResponse => UpdateUserStatusResponse.decode(value),
+  },
+  addUserRole: {
+    path: "/symphony.pod.v1.PodService/AddUserRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddUserRoleRequest): Buffer => Buffer.from(AddUserRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddUserRoleRequest => AddUserRoleRequest.decode(value),
+    responseSerialize: (value: AddUserRoleResponse): Buffer => Buffer.from(AddUserRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddUserRoleResponse => AddUserRoleResponse.decode(value),
+  },
+  removeUserRole: {
+    path: "/symphony.pod.v1.PodService/RemoveUserRole" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveUserRoleRequest): Buffer =>
+      Buffer.from(RemoveUserRoleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveUserRoleRequest => RemoveUserRoleRequest.decode(value),
+    responseSerialize: (value: RemoveUserRoleResponse): Buffer =>
+      Buffer.from(RemoveUserRoleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveUserRoleResponse => RemoveUserRoleResponse.decode(value),
+  },
+  listRoles: {
+    path: "/symphony.pod.v1.PodService/ListRoles" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRolesRequest): Buffer => Buffer.from(ListRolesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRolesRequest => ListRolesRequest.decode(value),
+    responseSerialize: (value: ListRolesResponse): Buffer => Buffer.from(ListRolesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRolesResponse => ListRolesResponse.decode(value),
+  },
+  createIm: {
+    path: "/symphony.pod.v1.PodService/CreateIm" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateImRequest): Buffer => Buffer.from(CreateImRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateImRequest => CreateImRequest.decode(value),
+    responseSerialize: (value: CreateImResponse): Buffer => Buffer.from(CreateImResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateImResponse => CreateImResponse.decode(value),
+  },
+  adminCreateIm: {
+    path: "/symphony.pod.v1.PodService/AdminCreateIm" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminCreateImRequest): Buffer => Buffer.from(AdminCreateImRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminCreateImRequest => AdminCreateImRequest.decode(value),
+    responseSerialize: (value: AdminCreateImResponse): Buffer =>
+      Buffer.from(AdminCreateImResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminCreateImResponse => AdminCreateImResponse.decode(value),
+  },
+  getRoomInfo: {
+    path: "/symphony.pod.v1.PodService/GetRoomInfo" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRoomInfoRequest): Buffer => Buffer.from(GetRoomInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRoomInfoRequest => GetRoomInfoRequest.decode(value),
+    responseSerialize: (value: GetRoomInfoResponse): Buffer => Buffer.from(GetRoomInfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRoomInfoResponse => GetRoomInfoResponse.decode(value),
+  },
+  updateRoom: {
+    path: "/symphony.pod.v1.PodService/UpdateRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRoomRequest): Buffer => Buffer.from(UpdateRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRoomRequest => UpdateRoomRequest.decode(value),
+    responseSerialize: (value: UpdateRoomResponse): Buffer => Buffer.from(UpdateRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateRoomResponse => UpdateRoomResponse.decode(value),
+  },
+  setRoomActive: {
+    path: "/symphony.pod.v1.PodService/SetRoomActive" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoomActiveRequest): Buffer => Buffer.from(SetRoomActiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoomActiveRequest => SetRoomActiveRequest.decode(value),
+    responseSerialize: (value: SetRoomActiveResponse): Buffer =>
+      Buffer.from(SetRoomActiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoomActiveResponse => SetRoomActiveResponse.decode(value),
+  },
+  searchRooms: {
+    path: "/symphony.pod.v1.PodService/SearchRooms" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchRoomsRequest): Buffer => Buffer.from(SearchRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchRoomsRequest => SearchRoomsRequest.decode(value),
+    responseSerialize: (value: SearchRoomsResponse): Buffer => Buffer.from(SearchRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchRoomsResponse => SearchRoomsResponse.decode(value),
+  },
+  promoteRoomOwner: {
+    path: "/symphony.pod.v1.PodService/PromoteRoomOwner" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PromoteRoomOwnerRequest): Buffer =>
+      Buffer.from(PromoteRoomOwnerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PromoteRoomOwnerRequest => PromoteRoomOwnerRequest.decode(value),
+    responseSerialize: (value: PromoteRoomOwnerResponse): Buffer =>
+      Buffer.from(PromoteRoomOwnerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PromoteRoomOwnerResponse => PromoteRoomOwnerResponse.decode(value),
+  },
+  demoteRoomOwner: {
+    path: "/symphony.pod.v1.PodService/DemoteRoomOwner" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DemoteRoomOwnerRequest): Buffer =>
+      Buffer.from(DemoteRoomOwnerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DemoteRoomOwnerRequest => DemoteRoomOwnerRequest.decode(value),
+    responseSerialize: (value: DemoteRoomOwnerResponse): Buffer =>
+      Buffer.from(DemoteRoomOwnerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DemoteRoomOwnerResponse => DemoteRoomOwnerResponse.decode(value),
+  },
+  listStreams: {
+    path: "/symphony.pod.v1.PodService/ListStreams" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListStreamsRequest): Buffer => Buffer.from(ListStreamsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListStreamsRequest => ListStreamsRequest.decode(value),
+    responseSerialize: (value: ListStreamsResponse): Buffer => Buffer.from(ListStreamsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListStreamsResponse => ListStreamsResponse.decode(value),
+  },
+  getStreamInfo: {
+    path: "/symphony.pod.v1.PodService/GetStreamInfo" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStreamInfoRequest): Buffer => Buffer.from(GetStreamInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStreamInfoRequest => GetStreamInfoRequest.decode(value),
+    responseSerialize: (value: GetStreamInfoResponse): Buffer =>
+      Buffer.from(GetStreamInfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStreamInfoResponse => GetStreamInfoResponse.decode(value),
+  },
+  adminListStreamMembers: {
+    path: "/symphony.pod.v1.PodService/AdminListStreamMembers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminListStreamMembersRequest): Buffer =>
+      Buffer.from(AdminListStreamMembersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminListStreamMembersRequest => AdminListStreamMembersRequest.decode(value),
+    responseSerialize: (value: AdminListStreamMembersResponse): Buffer =>
+      Buffer.from(AdminListStreamMembersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminListStreamMembersResponse =>
+      AdminListStreamMembersResponse.decode(value),
+  },
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: {
     path: "/symphony.pod.v1.PodService/StoreMessage" as const,
@@ -1978,6 +6272,35 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   addRoomMember: handleUnaryCall<AddRoomMemberRequest, AddRoomMemberResponse>;
   removeRoomMember: handleUnaryCall<RemoveRoomMemberRequest, RemoveRoomMemberResponse>;
   listRoomMembers: handleUnaryCall<ListRoomMembersRequest, ListRoomMembersResponse>;
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate: handleUnaryCall<AuthenticateCertificateRequest, AuthenticateCertificateResponse>;
+  /** Ends the session everywhere in the mesh at once. */
+  logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
+  findUsers: handleUnaryCall<FindUsersRequest, FindUsersResponse>;
+  findUser: handleUnaryCall<FindUserRequest, FindUserResponse>;
+  searchUsers: handleUnaryCall<SearchUsersRequest, SearchUsersResponse>;
+  getUserDetail: handleUnaryCall<GetUserDetailRequest, GetUserDetailResponse>;
+  updateUser: handleUnaryCall<UpdateUserRequest, UpdateUserResponse>;
+  listUserDetails: handleUnaryCall<ListUserDetailsRequest, ListUserDetailsResponse>;
+  getUserStatus: handleUnaryCall<GetUserStatusRequest, GetUserStatusResponse>;
+  updateUserStatus: handleUnaryCall<UpdateUserStatusRequest, UpdateUserStatusResponse>;
+  addUserRole: handleUnaryCall<AddUserRoleRequest, AddUserRoleResponse>;
+  removeUserRole: handleUnaryCall<RemoveUserRoleRequest, RemoveUserRoleResponse>;
+  listRoles: handleUnaryCall<ListRolesRequest, ListRolesResponse>;
+  createIm: handleUnaryCall<CreateImRequest, CreateImResponse>;
+  adminCreateIm: handleUnaryCall<AdminCreateImRequest, AdminCreateImResponse>;
+  getRoomInfo: handleUnaryCall<GetRoomInfoRequest, GetRoomInfoResponse>;
+  updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
+  setRoomActive: handleUnaryCall<SetRoomActiveRequest, SetRoomActiveResponse>;
+  searchRooms: handleUnaryCall<SearchRoomsRequest, SearchRoomsResponse>;
+  promoteRoomOwner: handleUnaryCall<PromoteRoomOwnerRequest, PromoteRoomOwnerResponse>;
+  demoteRoomOwner: handleUnaryCall<DemoteRoomOwnerRequest, DemoteRoomOwnerResponse>;
+  listStreams: handleUnaryCall<ListStreamsRequest, ListStreamsResponse>;
+  getStreamInfo: handleUnaryCall<GetStreamInfoRequest, GetStreamInfoResponse>;
+  adminListStreamMembers: handleUnaryCall<AdminListStreamMembersRequest, AdminListStreamMembersResponse>;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: handleUnaryCall<StoreMessageRequest, StoreMessageResponse>;
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
@@ -2092,6 +6415,371 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRoomMembersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Client-certificate authentication: the gateway has verified the client certificate against
+   * the configured CA and passes its common name, which names the user.
+   */
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
+  ): ClientUnaryCall;
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
+  ): ClientUnaryCall;
+  authenticateCertificate(
+    request: AuthenticateCertificateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuthenticateCertificateResponse) => void,
+  ): ClientUnaryCall;
+  /** Ends the session everywhere in the mesh at once. */
+  logout(
+    request: LogoutRequest,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  findUsers(
+    request: FindUsersRequest,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  findUsers(
+    request: FindUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  findUsers(
+    request: FindUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindUsersResponse) => void,
+  ): ClientUnaryCall;
+  findUser(
+    request: FindUserRequest,
+    callback: (error: ServiceError | null, response: FindUserResponse) => void,
+  ): ClientUnaryCall;
+  findUser(
+    request: FindUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindUserResponse) => void,
+  ): ClientUnaryCall;
+  findUser(
+    request: FindUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindUserResponse) => void,
+  ): ClientUnaryCall;
+  searchUsers(
+    request: SearchUsersRequest,
+    callback: (error: ServiceError | null, response: SearchUsersResponse) => void,
+  ): ClientUnaryCall;
+  searchUsers(
+    request: SearchUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchUsersResponse) => void,
+  ): ClientUnaryCall;
+  searchUsers(
+    request: SearchUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchUsersResponse) => void,
+  ): ClientUnaryCall;
+  getUserDetail(
+    request: GetUserDetailRequest,
+    callback: (error: ServiceError | null, response: GetUserDetailResponse) => void,
+  ): ClientUnaryCall;
+  getUserDetail(
+    request: GetUserDetailRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserDetailResponse) => void,
+  ): ClientUnaryCall;
+  getUserDetail(
+    request: GetUserDetailRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserDetailResponse) => void,
+  ): ClientUnaryCall;
+  updateUser(
+    request: UpdateUserRequest,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
+  ): ClientUnaryCall;
+  updateUser(
+    request: UpdateUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
+  ): ClientUnaryCall;
+  updateUser(
+    request: UpdateUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateUserResponse) => void,
+  ): ClientUnaryCall;
+  listUserDetails(
+    request: ListUserDetailsRequest,
+    callback: (error: ServiceError | null, response: ListUserDetailsResponse) => void,
+  ): ClientUnaryCall;
+  listUserDetails(
+    request: ListUserDetailsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListUserDetailsResponse) => void,
+  ): ClientUnaryCall;
+  listUserDetails(
+    request: ListUserDetailsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListUserDetailsResponse) => void,
+  ): ClientUnaryCall;
+  getUserStatus(
+    request: GetUserStatusRequest,
+    callback: (error: ServiceError | null, response: GetUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  getUserStatus(
+    request: GetUserStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  getUserStatus(
+    request: GetUserStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  updateUserStatus(
+    request: UpdateUserStatusRequest,
+    callback: (error: ServiceError | null, response: UpdateUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  updateUserStatus(
+    request: UpdateUserStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  updateUserStatus(
+    request: UpdateUserStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateUserStatusResponse) => void,
+  ): ClientUnaryCall;
+  addUserRole(
+    request: AddUserRoleRequest,
+    callback: (error: ServiceError | null, response: AddUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  addUserRole(
+    request: AddUserRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AddUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  addUserRole(
+    request: AddUserRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AddUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  removeUserRole(
+    request: RemoveUserRoleRequest,
+    callback: (error: ServiceError | null, response: RemoveUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  removeUserRole(
+    request: RemoveUserRoleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  removeUserRole(
+    request: RemoveUserRoleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveUserRoleResponse) => void,
+  ): ClientUnaryCall;
+  listRoles(
+    request: ListRolesRequest,
+    callback: (error: ServiceError | null, response: ListRolesResponse) => void,
+  ): ClientUnaryCall;
+  listRoles(
+    request: ListRolesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRolesResponse) => void,
+  ): ClientUnaryCall;
+  listRoles(
+    request: ListRolesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRolesResponse) => void,
+  ): ClientUnaryCall;
+  createIm(
+    request: CreateImRequest,
+    callback: (error: ServiceError | null, response: CreateImResponse) => void,
+  ): ClientUnaryCall;
+  createIm(
+    request: CreateImRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateImResponse) => void,
+  ): ClientUnaryCall;
+  createIm(
+    request: CreateImRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateImResponse) => void,
+  ): ClientUnaryCall;
+  adminCreateIm(
+    request: AdminCreateImRequest,
+    callback: (error: ServiceError | null, response: AdminCreateImResponse) => void,
+  ): ClientUnaryCall;
+  adminCreateIm(
+    request: AdminCreateImRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminCreateImResponse) => void,
+  ): ClientUnaryCall;
+  adminCreateIm(
+    request: AdminCreateImRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminCreateImResponse) => void,
+  ): ClientUnaryCall;
+  getRoomInfo(
+    request: GetRoomInfoRequest,
+    callback: (error: ServiceError | null, response: GetRoomInfoResponse) => void,
+  ): ClientUnaryCall;
+  getRoomInfo(
+    request: GetRoomInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRoomInfoResponse) => void,
+  ): ClientUnaryCall;
+  getRoomInfo(
+    request: GetRoomInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRoomInfoResponse) => void,
+  ): ClientUnaryCall;
+  updateRoom(
+    request: UpdateRoomRequest,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  updateRoom(
+    request: UpdateRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  updateRoom(
+    request: UpdateRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,
+  ): ClientUnaryCall;
+  setRoomActive(
+    request: SetRoomActiveRequest,
+    callback: (error: ServiceError | null, response: SetRoomActiveResponse) => void,
+  ): ClientUnaryCall;
+  setRoomActive(
+    request: SetRoomActiveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoomActiveResponse) => void,
+  ): ClientUnaryCall;
+  setRoomActive(
+    request: SetRoomActiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoomActiveResponse) => void,
+  ): ClientUnaryCall;
+  searchRooms(
+    request: SearchRoomsRequest,
+    callback: (error: ServiceError | null, response: SearchRoomsResponse) => void,
+  ): ClientUnaryCall;
+  searchRooms(
+    request: SearchRoomsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchRoomsResponse) => void,
+  ): ClientUnaryCall;
+  searchRooms(
+    request: SearchRoomsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchRoomsResponse) => void,
+  ): ClientUnaryCall;
+  promoteRoomOwner(
+    request: PromoteRoomOwnerRequest,
+    callback: (error: ServiceError | null, response: PromoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  promoteRoomOwner(
+    request: PromoteRoomOwnerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PromoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  promoteRoomOwner(
+    request: PromoteRoomOwnerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PromoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  demoteRoomOwner(
+    request: DemoteRoomOwnerRequest,
+    callback: (error: ServiceError | null, response: DemoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  demoteRoomOwner(
+    request: DemoteRoomOwnerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DemoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  demoteRoomOwner(
+    request: DemoteRoomOwnerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DemoteRoomOwnerResponse) => void,
+  ): ClientUnaryCall;
+  listStreams(
+    request: ListStreamsRequest,
+    callback: (error: ServiceError | null, response: ListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  listStreams(
+    request: ListStreamsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  listStreams(
+    request: ListStreamsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  getStreamInfo(
+    request: GetStreamInfoRequest,
+    callback: (error: ServiceError | null, response: GetStreamInfoResponse) => void,
+  ): ClientUnaryCall;
+  getStreamInfo(
+    request: GetStreamInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStreamInfoResponse) => void,
+  ): ClientUnaryCall;
+  getStreamInfo(
+    request: GetStreamInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStreamInfoResponse) => void,
+  ): ClientUnaryCall;
+  adminListStreamMembers(
+    request: AdminListStreamMembersRequest,
+    callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
+  ): ClientUnaryCall;
+  adminListStreamMembers(
+    request: AdminListStreamMembersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
+  ): ClientUnaryCall;
+  adminListStreamMembers(
+    request: AdminListStreamMembersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
   ): ClientUnaryCall;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage(
@@ -2213,6 +6901,54 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetMessageResponse": GetMessageResponse,
     ".symphony.pod.v1.GetUsersRequest": GetUsersRequest,
     ".symphony.pod.v1.GetUsersResponse": GetUsersResponse,
+    ".symphony.pod.v1.AuthenticateCertificateRequest": AuthenticateCertificateRequest,
+    ".symphony.pod.v1.AuthenticateCertificateResponse": AuthenticateCertificateResponse,
+    ".symphony.pod.v1.LogoutRequest": LogoutRequest,
+    ".symphony.pod.v1.LogoutResponse": LogoutResponse,
+    ".symphony.pod.v1.FindUsersRequest": FindUsersRequest,
+    ".symphony.pod.v1.FindUsersResponse": FindUsersResponse,
+    ".symphony.pod.v1.FindUserRequest": FindUserRequest,
+    ".symphony.pod.v1.FindUserResponse": FindUserResponse,
+    ".symphony.pod.v1.SearchUsersRequest": SearchUsersRequest,
+    ".symphony.pod.v1.SearchUsersResponse": SearchUsersResponse,
+    ".symphony.pod.v1.GetUserDetailRequest": GetUserDetailRequest,
+    ".symphony.pod.v1.GetUserDetailResponse": GetUserDetailResponse,
+    ".symphony.pod.v1.UpdateUserRequest": UpdateUserRequest,
+    ".symphony.pod.v1.UpdateUserResponse": UpdateUserResponse,
+    ".symphony.pod.v1.ListUserDetailsRequest": ListUserDetailsRequest,
+    ".symphony.pod.v1.ListUserDetailsResponse": ListUserDetailsResponse,
+    ".symphony.pod.v1.GetUserStatusRequest": GetUserStatusRequest,
+    ".symphony.pod.v1.GetUserStatusResponse": GetUserStatusResponse,
+    ".symphony.pod.v1.UpdateUserStatusRequest": UpdateUserStatusRequest,
+    ".symphony.pod.v1.UpdateUserStatusResponse": UpdateUserStatusResponse,
+    ".symphony.pod.v1.AddUserRoleRequest": AddUserRoleRequest,
+    ".symphony.pod.v1.AddUserRoleResponse": AddUserRoleResponse,
+    ".symphony.pod.v1.RemoveUserRoleRequest": RemoveUserRoleRequest,
+    ".symphony.pod.v1.RemoveUserRoleResponse": RemoveUserRoleResponse,
+    ".symphony.pod.v1.ListRolesRequest": ListRolesRequest,
+    ".symphony.pod.v1.ListRolesResponse": ListRolesResponse,
+    ".symphony.pod.v1.CreateImRequest": CreateImRequest,
+    ".symphony.pod.v1.CreateImResponse": CreateImResponse,
+    ".symphony.pod.v1.AdminCreateImRequest": AdminCreateImRequest,
+    ".symphony.pod.v1.AdminCreateImResponse": AdminCreateImResponse,
+    ".symphony.pod.v1.GetRoomInfoRequest": GetRoomInfoRequest,
+    ".symphony.pod.v1.GetRoomInfoResponse": GetRoomInfoResponse,
+    ".symphony.pod.v1.UpdateRoomRequest": UpdateRoomRequest,
+    ".symphony.pod.v1.UpdateRoomResponse": UpdateRoomResponse,
+    ".symphony.pod.v1.SetRoomActiveRequest": SetRoomActiveRequest,
+    ".symphony.pod.v1.SetRoomActiveResponse": SetRoomActiveResponse,
+    ".symphony.pod.v1.SearchRoomsRequest": SearchRoomsRequest,
+    ".symphony.pod.v1.SearchRoomsResponse": SearchRoomsResponse,
+    ".symphony.pod.v1.PromoteRoomOwnerRequest": PromoteRoomOwnerRequest,
+    ".symphony.pod.v1.PromoteRoomOwnerResponse": PromoteRoomOwnerResponse,
+    ".symphony.pod.v1.DemoteRoomOwnerRequest": DemoteRoomOwnerRequest,
+    ".symphony.pod.v1.DemoteRoomOwnerResponse": DemoteRoomOwnerResponse,
+    ".symphony.pod.v1.ListStreamsRequest": ListStreamsRequest,
+    ".symphony.pod.v1.ListStreamsResponse": ListStreamsResponse,
+    ".symphony.pod.v1.GetStreamInfoRequest": GetStreamInfoRequest,
+    ".symphony.pod.v1.GetStreamInfoResponse": GetStreamInfoResponse,
+    ".symphony.pod.v1.AdminListStreamMembersRequest": AdminListStreamMembersRequest,
+    ".symphony.pod.v1.AdminListStreamMembersResponse": AdminListStreamMembersResponse,
     ".symphony.pod.v1.PodService": PodServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
@@ -2246,6 +6982,105 @@ export const protoMetadata: ProtoMetadata = {
           "ListRoomMembers": {
             "http": HttpRule.decode(
               Buffer.from("YgdtZW1iZXJzEigvcG9kL3YyL3Jvb20ve3N0cmVhbV9pZH0vbWVtYmVyc2hpcC9saXN0", "base64"),
+            ),
+          },
+          "AuthenticateCertificate": {
+            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgEqIhwvc2Vzc2lvbmF1dGgvdjEvYXV0aGVudGljYXRl", "base64")),
+          },
+          "Logout": { "http": HttpRule.decode(Buffer.from("OgEqIhAvbG9naW4vdjEvbG9nb3V0", "base64")) },
+          "FindUsers": {
+            "rest": RestRule.decode(Buffer.from("KgV1c2Vycw==", "base64")),
+            "http": HttpRule.decode(Buffer.from("Eg0vcG9kL3YzL3VzZXJz", "base64")),
+          },
+          "FindUser": {
+            "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("YgR1c2VyEgwvcG9kL3YyL3VzZXI=", "base64")),
+          },
+          "SearchUsers": {
+            "rest": RestRule.decode(Buffer.from("KgV1c2Vycw==", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgVxdWVyeWIHcmVzdWx0cyITL3BvZC92MS91c2VyL3NlYXJjaA==", "base64")),
+          },
+          "GetUserDetail": {
+            "http": HttpRule.decode(Buffer.from("YgR1c2VyEhgvcG9kL3YyL2FkbWluL3VzZXIve3VpZH0=", "base64")),
+          },
+          "UpdateUser": {
+            "http": HttpRule.decode(
+              Buffer.from("Og91c2VyX2F0dHJpYnV0ZXNiBHVzZXIiHy9wb2QvdjIvYWRtaW4vdXNlci97dWlkfS91cGRhdGU=", "base64"),
+            ),
+          },
+          "ListUserDetails": {
+            "http": HttpRule.decode(Buffer.from("YgV1c2VycxIXL3BvZC92Mi9hZG1pbi91c2VyL2xpc3Q=", "base64")),
+          },
+          "GetUserStatus": {
+            "http": HttpRule.decode(Buffer.from("YgZzdGF0dXMSHy9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9zdGF0dXM=", "base64")),
+          },
+          "UpdateUserStatus": {
+            "http": HttpRule.decode(
+              Buffer.from("OgZzdGF0dXNiBnJlc3VsdCImL3BvZC92MS9hZG1pbi91c2VyL3t1aWR9L3N0YXR1cy91cGRhdGU=", "base64"),
+            ),
+          },
+          "AddUserRole": {
+            "http": HttpRule.decode(
+              Buffer.from("OgRyb2xlYgZyZXN1bHQiIi9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9yb2xlcy9hZGQ=", "base64"),
+            ),
+          },
+          "RemoveUserRole": {
+            "http": HttpRule.decode(
+              Buffer.from("OgRyb2xlYgZyZXN1bHQiJS9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9yb2xlcy9yZW1vdmU=", "base64"),
+            ),
+          },
+          "ListRoles": {
+            "http": HttpRule.decode(Buffer.from("YgVyb2xlcxIfL3BvZC92MS9hZG1pbi9zeXN0ZW0vcm9sZXMvbGlzdA==", "base64")),
+          },
+          "CreateIm": {
+            "http": HttpRule.decode(Buffer.from("Ogh1c2VyX2lkc2IGc3RyZWFtIhEvcG9kL3YxL2ltL2NyZWF0ZQ==", "base64")),
+          },
+          "AdminCreateIm": {
+            "http": HttpRule.decode(
+              Buffer.from("Ogh1c2VyX2lkc2IGc3RyZWFtIhcvcG9kL3YxL2FkbWluL2ltL2NyZWF0ZQ==", "base64"),
+            ),
+          },
+          "GetRoomInfo": {
+            "http": HttpRule.decode(Buffer.from("YgRyb29tEh0vcG9kL3YzL3Jvb20ve3N0cmVhbV9pZH0vaW5mbw==", "base64")),
+          },
+          "UpdateRoom": {
+            "http": HttpRule.decode(
+              Buffer.from("Og9yb29tX2F0dHJpYnV0ZXNiBHJvb20iHy9wb2QvdjMvcm9vbS97c3RyZWFtX2lkfS91cGRhdGU=", "base64"),
+            ),
+          },
+          "SetRoomActive": {
+            "http": HttpRule.decode(Buffer.from("YgRyb29tIiIvcG9kL3YxL3Jvb20ve3N0cmVhbV9pZH0vc2V0QWN0aXZl", "base64")),
+          },
+          "SearchRooms": {
+            "http": HttpRule.decode(Buffer.from("OgVxdWVyeWIHcmVzdWx0cyITL3BvZC92My9yb29tL3NlYXJjaA==", "base64")),
+          },
+          "PromoteRoomOwner": {
+            "http": HttpRule.decode(
+              Buffer.from(
+                "OgR1c2VyYgZyZXN1bHQiMC9wb2QvdjEvcm9vbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL3Byb21vdGVPd25lcg==",
+                "base64",
+              ),
+            ),
+          },
+          "DemoteRoomOwner": {
+            "http": HttpRule.decode(
+              Buffer.from(
+                "OgR1c2VyYgZyZXN1bHQiLy9wb2QvdjEvcm9vbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2RlbW90ZU93bmVy",
+                "base64",
+              ),
+            ),
+          },
+          "ListStreams": {
+            "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgZmaWx0ZXJiB3N0cmVhbXMiFC9wb2QvdjEvc3RyZWFtcy9saXN0", "base64")),
+          },
+          "GetStreamInfo": {
+            "http": HttpRule.decode(Buffer.from("YgZzdHJlYW0SIC9wb2QvdjIvc3RyZWFtcy97c3RyZWFtX2lkfS9pbmZv", "base64")),
+          },
+          "AdminListStreamMembers": {
+            "http": HttpRule.decode(
+              Buffer.from("YgRwYWdlEjAvcG9kL3YxL2FkbWluL3N0cmVhbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2xpc3Q=", "base64"),
             ),
           },
         },

@@ -66,6 +66,106 @@ export interface SuccessResponse {
   message: string;
 }
 
+/** Stream of the public API. */
+export interface StreamRef {
+  id: string;
+}
+
+/** StreamType of the public API. */
+export interface StreamType {
+  type: string;
+}
+
+/** StreamFilter of the public API. */
+export interface StreamFilter {
+  streamTypes: StreamType[];
+  includeInactiveStreams?: boolean | undefined;
+}
+
+/** ConversationSpecificStreamAttributes of the public API. */
+export interface ConversationAttributes {
+  members: number[];
+}
+
+/** RoomSpecificStreamAttributes of the public API. */
+export interface RoomNameAttributes {
+  name: string;
+}
+
+/** StreamAttributes (v1) and V2StreamAttributes of the public API. */
+export interface StreamAttributes {
+  id: string;
+  crossPod?: boolean | undefined;
+  origin: string;
+  active?: boolean | undefined;
+  lastMessageDate?: number | undefined;
+  streamType?: StreamType | undefined;
+  streamAttributes?: ConversationAttributes | undefined;
+  roomAttributes?: RoomNameAttributes | undefined;
+}
+
+/** RoomDetail (v1) of the public API, as setActive answers. */
+export interface RoomDetailV1 {
+  roomAttributes?: RoomAttributesV1 | undefined;
+  roomSystemInfo?: RoomSystemInfo | undefined;
+}
+
+/** RoomAttributes (v1) of the public API. */
+export interface RoomAttributesV1 {
+  name: string;
+  description: string;
+  membersCanInvite?: boolean | undefined;
+  discoverable?: boolean | undefined;
+}
+
+/** V2RoomSearchCriteria of the public API. */
+export interface RoomSearchCriteria {
+  query: string;
+  labels: string[];
+  active?: boolean | undefined;
+  private?: boolean | undefined;
+  owner?: UserRef | undefined;
+  creator?: UserRef | undefined;
+  member?: UserRef | undefined;
+  sortOrder: string;
+}
+
+/** V3RoomSearchResults of the public API. */
+export interface RoomSearchResults {
+  count: number;
+  skip: number;
+  limit: number;
+  query?: RoomSearchCriteria | undefined;
+  rooms: RoomDetail[];
+}
+
+/** V2MemberUserDetail of the public API. */
+export interface MemberUserDetail {
+  userId: number;
+  email: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  company: string;
+  isExternal?: boolean | undefined;
+}
+
+/** V2MemberInfo of the public API. */
+export interface MemberDetail {
+  user?: MemberUserDetail | undefined;
+  isOwner?: boolean | undefined;
+  isCreator?: boolean | undefined;
+  joinDate: number;
+}
+
+/** V2MembershipList of the public API. */
+export interface MembershipPage {
+  count: number;
+  skip: number;
+  limit: number;
+  members: MemberDetail[];
+}
+
 function createBaseRoomTag(): RoomTag {
   return { key: "", value: "" };
 }
@@ -937,6 +1037,1587 @@ export const SuccessResponse: MessageFns<SuccessResponse> = {
   },
 };
 
+function createBaseStreamRef(): StreamRef {
+  return { id: "" };
+}
+
+export const StreamRef: MessageFns<StreamRef> = {
+  encode(message: StreamRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamRef {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: StreamRef): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamRef>, I>>(base?: I): StreamRef {
+    return StreamRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamRef>, I>>(object: I): StreamRef {
+    const message = createBaseStreamRef();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseStreamType(): StreamType {
+  return { type: "" };
+}
+
+export const StreamType: MessageFns<StreamType> = {
+  encode(message: StreamType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamType {
+    return { type: isSet(object.type) ? globalThis.String(object.type) : "" };
+  },
+
+  toJSON(message: StreamType): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamType>, I>>(base?: I): StreamType {
+    return StreamType.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamType>, I>>(object: I): StreamType {
+    const message = createBaseStreamType();
+    message.type = object.type ?? "";
+    return message;
+  },
+};
+
+function createBaseStreamFilter(): StreamFilter {
+  return { streamTypes: [], includeInactiveStreams: undefined };
+}
+
+export const StreamFilter: MessageFns<StreamFilter> = {
+  encode(message: StreamFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.streamTypes) {
+      StreamType.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.includeInactiveStreams !== undefined) {
+      writer.uint32(16).bool(message.includeInactiveStreams);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamTypes.push(StreamType.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeInactiveStreams = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamFilter {
+    return {
+      streamTypes: globalThis.Array.isArray(object?.streamTypes)
+        ? object.streamTypes.map((e: any) => StreamType.fromJSON(e))
+        : globalThis.Array.isArray(object?.stream_types)
+        ? object.stream_types.map((e: any) => StreamType.fromJSON(e))
+        : [],
+      includeInactiveStreams: isSet(object.includeInactiveStreams)
+        ? globalThis.Boolean(object.includeInactiveStreams)
+        : isSet(object.include_inactive_streams)
+        ? globalThis.Boolean(object.include_inactive_streams)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamFilter): unknown {
+    const obj: any = {};
+    if (message.streamTypes?.length) {
+      obj.streamTypes = message.streamTypes.map((e) => StreamType.toJSON(e));
+    }
+    if (message.includeInactiveStreams !== undefined) {
+      obj.includeInactiveStreams = message.includeInactiveStreams;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamFilter>, I>>(base?: I): StreamFilter {
+    return StreamFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamFilter>, I>>(object: I): StreamFilter {
+    const message = createBaseStreamFilter();
+    message.streamTypes = object.streamTypes?.map((e) => StreamType.fromPartial(e)) || [];
+    message.includeInactiveStreams = object.includeInactiveStreams ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConversationAttributes(): ConversationAttributes {
+  return { members: [] };
+}
+
+export const ConversationAttributes: MessageFns<ConversationAttributes> = {
+  encode(message: ConversationAttributes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.members.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.members) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConversationAttributes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConversationAttributes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.members.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.members.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConversationAttributes {
+    return {
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => globalThis.Number(e)) : [],
+    };
+  },
+
+  toJSON(message: ConversationAttributes): unknown {
+    const obj: any = {};
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConversationAttributes>, I>>(base?: I): ConversationAttributes {
+    return ConversationAttributes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConversationAttributes>, I>>(object: I): ConversationAttributes {
+    const message = createBaseConversationAttributes();
+    message.members = object.members?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRoomNameAttributes(): RoomNameAttributes {
+  return { name: "" };
+}
+
+export const RoomNameAttributes: MessageFns<RoomNameAttributes> = {
+  encode(message: RoomNameAttributes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomNameAttributes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomNameAttributes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomNameAttributes {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: RoomNameAttributes): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomNameAttributes>, I>>(base?: I): RoomNameAttributes {
+    return RoomNameAttributes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomNameAttributes>, I>>(object: I): RoomNameAttributes {
+    const message = createBaseRoomNameAttributes();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseStreamAttributes(): StreamAttributes {
+  return {
+    id: "",
+    crossPod: undefined,
+    origin: "",
+    active: undefined,
+    lastMessageDate: undefined,
+    streamType: undefined,
+    streamAttributes: undefined,
+    roomAttributes: undefined,
+  };
+}
+
+export const StreamAttributes: MessageFns<StreamAttributes> = {
+  encode(message: StreamAttributes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.crossPod !== undefined) {
+      writer.uint32(16).bool(message.crossPod);
+    }
+    if (message.origin !== "") {
+      writer.uint32(26).string(message.origin);
+    }
+    if (message.active !== undefined) {
+      writer.uint32(32).bool(message.active);
+    }
+    if (message.lastMessageDate !== undefined) {
+      writer.uint32(40).int64(message.lastMessageDate);
+    }
+    if (message.streamType !== undefined) {
+      StreamType.encode(message.streamType, writer.uint32(50).fork()).join();
+    }
+    if (message.streamAttributes !== undefined) {
+      ConversationAttributes.encode(message.streamAttributes, writer.uint32(58).fork()).join();
+    }
+    if (message.roomAttributes !== undefined) {
+      RoomNameAttributes.encode(message.roomAttributes, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamAttributes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamAttributes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.crossPod = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lastMessageDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.streamType = StreamType.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.streamAttributes = ConversationAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.roomAttributes = RoomNameAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamAttributes {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      crossPod: isSet(object.crossPod)
+        ? globalThis.Boolean(object.crossPod)
+        : isSet(object.cross_pod)
+        ? globalThis.Boolean(object.cross_pod)
+        : undefined,
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : undefined,
+      lastMessageDate: isSet(object.lastMessageDate)
+        ? globalThis.Number(object.lastMessageDate)
+        : isSet(object.last_message_date)
+        ? globalThis.Number(object.last_message_date)
+        : undefined,
+      streamType: isSet(object.streamType)
+        ? StreamType.fromJSON(object.streamType)
+        : isSet(object.stream_type)
+        ? StreamType.fromJSON(object.stream_type)
+        : undefined,
+      streamAttributes: isSet(object.streamAttributes)
+        ? ConversationAttributes.fromJSON(object.streamAttributes)
+        : isSet(object.stream_attributes)
+        ? ConversationAttributes.fromJSON(object.stream_attributes)
+        : undefined,
+      roomAttributes: isSet(object.roomAttributes)
+        ? RoomNameAttributes.fromJSON(object.roomAttributes)
+        : isSet(object.room_attributes)
+        ? RoomNameAttributes.fromJSON(object.room_attributes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamAttributes): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.crossPod !== undefined) {
+      obj.crossPod = message.crossPod;
+    }
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    if (message.active !== undefined) {
+      obj.active = message.active;
+    }
+    if (message.lastMessageDate !== undefined) {
+      obj.lastMessageDate = Math.round(message.lastMessageDate);
+    }
+    if (message.streamType !== undefined) {
+      obj.streamType = StreamType.toJSON(message.streamType);
+    }
+    if (message.streamAttributes !== undefined) {
+      obj.streamAttributes = ConversationAttributes.toJSON(message.streamAttributes);
+    }
+    if (message.roomAttributes !== undefined) {
+      obj.roomAttributes = RoomNameAttributes.toJSON(message.roomAttributes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamAttributes>, I>>(base?: I): StreamAttributes {
+    return StreamAttributes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamAttributes>, I>>(object: I): StreamAttributes {
+    const message = createBaseStreamAttributes();
+    message.id = object.id ?? "";
+    message.crossPod = object.crossPod ?? undefined;
+    message.origin = object.origin ?? "";
+    message.active = object.active ?? undefined;
+    message.lastMessageDate = object.lastMessageDate ?? undefined;
+    message.streamType = (object.streamType !== undefined && object.streamType !== null)
+      ? StreamType.fromPartial(object.streamType)
+      : undefined;
+    message.streamAttributes = (object.streamAttributes !== undefined && object.streamAttributes !== null)
+      ? ConversationAttributes.fromPartial(object.streamAttributes)
+      : undefined;
+    message.roomAttributes = (object.roomAttributes !== undefined && object.roomAttributes !== null)
+      ? RoomNameAttributes.fromPartial(object.roomAttributes)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoomDetailV1(): RoomDetailV1 {
+  return { roomAttributes: undefined, roomSystemInfo: undefined };
+}
+
+export const RoomDetailV1: MessageFns<RoomDetailV1> = {
+  encode(message: RoomDetailV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomAttributes !== undefined) {
+      RoomAttributesV1.encode(message.roomAttributes, writer.uint32(10).fork()).join();
+    }
+    if (message.roomSystemInfo !== undefined) {
+      RoomSystemInfo.encode(message.roomSystemInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomDetailV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomDetailV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomAttributes = RoomAttributesV1.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomSystemInfo = RoomSystemInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomDetailV1 {
+    return {
+      roomAttributes: isSet(object.roomAttributes)
+        ? RoomAttributesV1.fromJSON(object.roomAttributes)
+        : isSet(object.room_attributes)
+        ? RoomAttributesV1.fromJSON(object.room_attributes)
+        : undefined,
+      roomSystemInfo: isSet(object.roomSystemInfo)
+        ? RoomSystemInfo.fromJSON(object.roomSystemInfo)
+        : isSet(object.room_system_info)
+        ? RoomSystemInfo.fromJSON(object.room_system_info)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RoomDetailV1): unknown {
+    const obj: any = {};
+    if (message.roomAttributes !== undefined) {
+      obj.roomAttributes = RoomAttributesV1.toJSON(message.roomAttributes);
+    }
+    if (message.roomSystemInfo !== undefined) {
+      obj.roomSystemInfo = RoomSystemInfo.toJSON(message.roomSystemInfo);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomDetailV1>, I>>(base?: I): RoomDetailV1 {
+    return RoomDetailV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomDetailV1>, I>>(object: I): RoomDetailV1 {
+    const message = createBaseRoomDetailV1();
+    message.roomAttributes = (object.roomAttributes !== undefined && object.roomAttributes !== null)
+      ? RoomAttributesV1.fromPartial(object.roomAttributes)
+      : undefined;
+    message.roomSystemInfo = (object.roomSystemInfo !== undefined && object.roomSystemInfo !== null)
+      ? RoomSystemInfo.fromPartial(object.roomSystemInfo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRoomAttributesV1(): RoomAttributesV1 {
+  return { name: "", description: "", membersCanInvite: undefined, discoverable: undefined };
+}
+
+export const RoomAttributesV1: MessageFns<RoomAttributesV1> = {
+  encode(message: RoomAttributesV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.membersCanInvite !== undefined) {
+      writer.uint32(24).bool(message.membersCanInvite);
+    }
+    if (message.discoverable !== undefined) {
+      writer.uint32(32).bool(message.discoverable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomAttributesV1 {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomAttributesV1();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.membersCanInvite = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.discoverable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomAttributesV1 {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      membersCanInvite: isSet(object.membersCanInvite)
+        ? globalThis.Boolean(object.membersCanInvite)
+        : isSet(object.members_can_invite)
+        ? globalThis.Boolean(object.members_can_invite)
+        : undefined,
+      discoverable: isSet(object.discoverable) ? globalThis.Boolean(object.discoverable) : undefined,
+    };
+  },
+
+  toJSON(message: RoomAttributesV1): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.membersCanInvite !== undefined) {
+      obj.membersCanInvite = message.membersCanInvite;
+    }
+    if (message.discoverable !== undefined) {
+      obj.discoverable = message.discoverable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomAttributesV1>, I>>(base?: I): RoomAttributesV1 {
+    return RoomAttributesV1.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomAttributesV1>, I>>(object: I): RoomAttributesV1 {
+    const message = createBaseRoomAttributesV1();
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.membersCanInvite = object.membersCanInvite ?? undefined;
+    message.discoverable = object.discoverable ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRoomSearchCriteria(): RoomSearchCriteria {
+  return {
+    query: "",
+    labels: [],
+    active: undefined,
+    private: undefined,
+    owner: undefined,
+    creator: undefined,
+    member: undefined,
+    sortOrder: "",
+  };
+}
+
+export const RoomSearchCriteria: MessageFns<RoomSearchCriteria> = {
+  encode(message: RoomSearchCriteria, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== "") {
+      writer.uint32(10).string(message.query);
+    }
+    for (const v of message.labels) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.active !== undefined) {
+      writer.uint32(24).bool(message.active);
+    }
+    if (message.private !== undefined) {
+      writer.uint32(32).bool(message.private);
+    }
+    if (message.owner !== undefined) {
+      UserRef.encode(message.owner, writer.uint32(42).fork()).join();
+    }
+    if (message.creator !== undefined) {
+      UserRef.encode(message.creator, writer.uint32(50).fork()).join();
+    }
+    if (message.member !== undefined) {
+      UserRef.encode(message.member, writer.uint32(58).fork()).join();
+    }
+    if (message.sortOrder !== "") {
+      writer.uint32(66).string(message.sortOrder);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomSearchCriteria {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomSearchCriteria();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.private = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.owner = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.creator = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.member = UserRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sortOrder = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomSearchCriteria {
+    return {
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => globalThis.String(e)) : [],
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : undefined,
+      private: isSet(object.private) ? globalThis.Boolean(object.private) : undefined,
+      owner: isSet(object.owner) ? UserRef.fromJSON(object.owner) : undefined,
+      creator: isSet(object.creator) ? UserRef.fromJSON(object.creator) : undefined,
+      member: isSet(object.member) ? UserRef.fromJSON(object.member) : undefined,
+      sortOrder: isSet(object.sortOrder)
+        ? globalThis.String(object.sortOrder)
+        : isSet(object.sort_order)
+        ? globalThis.String(object.sort_order)
+        : "",
+    };
+  },
+
+  toJSON(message: RoomSearchCriteria): unknown {
+    const obj: any = {};
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    if (message.active !== undefined) {
+      obj.active = message.active;
+    }
+    if (message.private !== undefined) {
+      obj.private = message.private;
+    }
+    if (message.owner !== undefined) {
+      obj.owner = UserRef.toJSON(message.owner);
+    }
+    if (message.creator !== undefined) {
+      obj.creator = UserRef.toJSON(message.creator);
+    }
+    if (message.member !== undefined) {
+      obj.member = UserRef.toJSON(message.member);
+    }
+    if (message.sortOrder !== "") {
+      obj.sortOrder = message.sortOrder;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomSearchCriteria>, I>>(base?: I): RoomSearchCriteria {
+    return RoomSearchCriteria.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomSearchCriteria>, I>>(object: I): RoomSearchCriteria {
+    const message = createBaseRoomSearchCriteria();
+    message.query = object.query ?? "";
+    message.labels = object.labels?.map((e) => e) || [];
+    message.active = object.active ?? undefined;
+    message.private = object.private ?? undefined;
+    message.owner = (object.owner !== undefined && object.owner !== null)
+      ? UserRef.fromPartial(object.owner)
+      : undefined;
+    message.creator = (object.creator !== undefined && object.creator !== null)
+      ? UserRef.fromPartial(object.creator)
+      : undefined;
+    message.member = (object.member !== undefined && object.member !== null)
+      ? UserRef.fromPartial(object.member)
+      : undefined;
+    message.sortOrder = object.sortOrder ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomSearchResults(): RoomSearchResults {
+  return { count: 0, skip: 0, limit: 0, query: undefined, rooms: [] };
+}
+
+export const RoomSearchResults: MessageFns<RoomSearchResults> = {
+  encode(message: RoomSearchResults, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int64(message.count);
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int64(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int64(message.limit);
+    }
+    if (message.query !== undefined) {
+      RoomSearchCriteria.encode(message.query, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.rooms) {
+      RoomDetail.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomSearchResults {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomSearchResults();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.query = RoomSearchCriteria.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.rooms.push(RoomDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomSearchResults {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      query: isSet(object.query) ? RoomSearchCriteria.fromJSON(object.query) : undefined,
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomDetail.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RoomSearchResults): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.query !== undefined) {
+      obj.query = RoomSearchCriteria.toJSON(message.query);
+    }
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => RoomDetail.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomSearchResults>, I>>(base?: I): RoomSearchResults {
+    return RoomSearchResults.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomSearchResults>, I>>(object: I): RoomSearchResults {
+    const message = createBaseRoomSearchResults();
+    message.count = object.count ?? 0;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    message.query = (object.query !== undefined && object.query !== null)
+      ? RoomSearchCriteria.fromPartial(object.query)
+      : undefined;
+    message.rooms = object.rooms?.map((e) => RoomDetail.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMemberUserDetail(): MemberUserDetail {
+  return { userId: 0, email: "", firstName: "", lastName: "", displayName: "", company: "", isExternal: undefined };
+}
+
+export const MemberUserDetail: MessageFns<MemberUserDetail> = {
+  encode(message: MemberUserDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.firstName !== "") {
+      writer.uint32(26).string(message.firstName);
+    }
+    if (message.lastName !== "") {
+      writer.uint32(34).string(message.lastName);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(42).string(message.displayName);
+    }
+    if (message.company !== "") {
+      writer.uint32(50).string(message.company);
+    }
+    if (message.isExternal !== undefined) {
+      writer.uint32(56).bool(message.isExternal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberUserDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberUserDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.firstName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.company = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.isExternal = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberUserDetail {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      firstName: isSet(object.firstName)
+        ? globalThis.String(object.firstName)
+        : isSet(object.first_name)
+        ? globalThis.String(object.first_name)
+        : "",
+      lastName: isSet(object.lastName)
+        ? globalThis.String(object.lastName)
+        : isSet(object.last_name)
+        ? globalThis.String(object.last_name)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      company: isSet(object.company) ? globalThis.String(object.company) : "",
+      isExternal: isSet(object.isExternal)
+        ? globalThis.Boolean(object.isExternal)
+        : isSet(object.is_external)
+        ? globalThis.Boolean(object.is_external)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MemberUserDetail): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.firstName !== "") {
+      obj.firstName = message.firstName;
+    }
+    if (message.lastName !== "") {
+      obj.lastName = message.lastName;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.company !== "") {
+      obj.company = message.company;
+    }
+    if (message.isExternal !== undefined) {
+      obj.isExternal = message.isExternal;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberUserDetail>, I>>(base?: I): MemberUserDetail {
+    return MemberUserDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberUserDetail>, I>>(object: I): MemberUserDetail {
+    const message = createBaseMemberUserDetail();
+    message.userId = object.userId ?? 0;
+    message.email = object.email ?? "";
+    message.firstName = object.firstName ?? "";
+    message.lastName = object.lastName ?? "";
+    message.displayName = object.displayName ?? "";
+    message.company = object.company ?? "";
+    message.isExternal = object.isExternal ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMemberDetail(): MemberDetail {
+  return { user: undefined, isOwner: undefined, isCreator: undefined, joinDate: 0 };
+}
+
+export const MemberDetail: MessageFns<MemberDetail> = {
+  encode(message: MemberDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      MemberUserDetail.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.isOwner !== undefined) {
+      writer.uint32(16).bool(message.isOwner);
+    }
+    if (message.isCreator !== undefined) {
+      writer.uint32(24).bool(message.isCreator);
+    }
+    if (message.joinDate !== 0) {
+      writer.uint32(32).int64(message.joinDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = MemberUserDetail.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isOwner = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isCreator = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.joinDate = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberDetail {
+    return {
+      user: isSet(object.user) ? MemberUserDetail.fromJSON(object.user) : undefined,
+      isOwner: isSet(object.isOwner)
+        ? globalThis.Boolean(object.isOwner)
+        : isSet(object.is_owner)
+        ? globalThis.Boolean(object.is_owner)
+        : undefined,
+      isCreator: isSet(object.isCreator)
+        ? globalThis.Boolean(object.isCreator)
+        : isSet(object.is_creator)
+        ? globalThis.Boolean(object.is_creator)
+        : undefined,
+      joinDate: isSet(object.joinDate)
+        ? globalThis.Number(object.joinDate)
+        : isSet(object.join_date)
+        ? globalThis.Number(object.join_date)
+        : 0,
+    };
+  },
+
+  toJSON(message: MemberDetail): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = MemberUserDetail.toJSON(message.user);
+    }
+    if (message.isOwner !== undefined) {
+      obj.isOwner = message.isOwner;
+    }
+    if (message.isCreator !== undefined) {
+      obj.isCreator = message.isCreator;
+    }
+    if (message.joinDate !== 0) {
+      obj.joinDate = Math.round(message.joinDate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberDetail>, I>>(base?: I): MemberDetail {
+    return MemberDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberDetail>, I>>(object: I): MemberDetail {
+    const message = createBaseMemberDetail();
+    message.user = (object.user !== undefined && object.user !== null)
+      ? MemberUserDetail.fromPartial(object.user)
+      : undefined;
+    message.isOwner = object.isOwner ?? undefined;
+    message.isCreator = object.isCreator ?? undefined;
+    message.joinDate = object.joinDate ?? 0;
+    return message;
+  },
+};
+
+function createBaseMembershipPage(): MembershipPage {
+  return { count: 0, skip: 0, limit: 0, members: [] };
+}
+
+export const MembershipPage: MessageFns<MembershipPage> = {
+  encode(message: MembershipPage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int64(message.count);
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int64(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int64(message.limit);
+    }
+    for (const v of message.members) {
+      MemberDetail.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MembershipPage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMembershipPage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.members.push(MemberDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MembershipPage {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      members: globalThis.Array.isArray(object?.members)
+        ? object.members.map((e: any) => MemberDetail.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MembershipPage): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => MemberDetail.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MembershipPage>, I>>(base?: I): MembershipPage {
+    return MembershipPage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MembershipPage>, I>>(object: I): MembershipPage {
+    const message = createBaseMembershipPage();
+    message.count = object.count ?? 0;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    message.members = object.members?.map((e) => MemberDetail.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -969,6 +2650,19 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.MemberInfo": MemberInfo,
     ".symphony.pod.v1.UserRef": UserRef,
     ".symphony.pod.v1.SuccessResponse": SuccessResponse,
+    ".symphony.pod.v1.StreamRef": StreamRef,
+    ".symphony.pod.v1.StreamType": StreamType,
+    ".symphony.pod.v1.StreamFilter": StreamFilter,
+    ".symphony.pod.v1.ConversationAttributes": ConversationAttributes,
+    ".symphony.pod.v1.RoomNameAttributes": RoomNameAttributes,
+    ".symphony.pod.v1.StreamAttributes": StreamAttributes,
+    ".symphony.pod.v1.RoomDetailV1": RoomDetailV1,
+    ".symphony.pod.v1.RoomAttributesV1": RoomAttributesV1,
+    ".symphony.pod.v1.RoomSearchCriteria": RoomSearchCriteria,
+    ".symphony.pod.v1.RoomSearchResults": RoomSearchResults,
+    ".symphony.pod.v1.MemberUserDetail": MemberUserDetail,
+    ".symphony.pod.v1.MemberDetail": MemberDetail,
+    ".symphony.pod.v1.MembershipPage": MembershipPage,
   },
   dependencies: [],
 };

@@ -74,6 +74,54 @@ export interface UserDetail {
   groups: number[];
 }
 
+/** UserError of the public API: a requested user that was not found. */
+export interface UserError {
+  error: string;
+  email: string;
+  id: string;
+}
+
+/** UserSearchFilter of the public API. */
+export interface UserSearchFilter {
+  accountTypes: string[];
+  title: string;
+  company: string;
+  location: string;
+}
+
+/** UserSearchQuery of the public API. */
+export interface UserSearchQuery {
+  query: string;
+  filters?: UserSearchFilter | undefined;
+}
+
+/** UserSearchResults of the public API. */
+export interface UserSearchResults {
+  count: number;
+  skip: number;
+  limit: number;
+  searchQuery?: UserSearchQuery | undefined;
+  users: UserV2[];
+}
+
+/** UserStatus of the public API. */
+export interface UserStatus {
+  status: string;
+}
+
+/** StringId of the public API (role add/remove bodies). */
+export interface StringId {
+  id: string;
+}
+
+/** RoleDetail of the public API. */
+export interface RoleDetail {
+  id: string;
+  name: string;
+  userTypes: string[];
+  optionalActions: string[];
+}
+
 function createBaseUserV2(): UserV2 {
   return {
     id: 0,
@@ -1208,6 +1256,713 @@ export const UserDetail: MessageFns<UserDetail> = {
   },
 };
 
+function createBaseUserError(): UserError {
+  return { error: "", email: "", id: "" };
+}
+
+export const UserError: MessageFns<UserError> = {
+  encode(message: UserError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.error !== "") {
+      writer.uint32(10).string(message.error);
+    }
+    if (message.email !== "") {
+      writer.uint32(18).string(message.email);
+    }
+    if (message.id !== "") {
+      writer.uint32(26).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserError {
+    return {
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+    };
+  },
+
+  toJSON(message: UserError): unknown {
+    const obj: any = {};
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserError>, I>>(base?: I): UserError {
+    return UserError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserError>, I>>(object: I): UserError {
+    const message = createBaseUserError();
+    message.error = object.error ?? "";
+    message.email = object.email ?? "";
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseUserSearchFilter(): UserSearchFilter {
+  return { accountTypes: [], title: "", company: "", location: "" };
+}
+
+export const UserSearchFilter: MessageFns<UserSearchFilter> = {
+  encode(message: UserSearchFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accountTypes) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.company !== "") {
+      writer.uint32(26).string(message.company);
+    }
+    if (message.location !== "") {
+      writer.uint32(34).string(message.location);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserSearchFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserSearchFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountTypes.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.company = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.location = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserSearchFilter {
+    return {
+      accountTypes: globalThis.Array.isArray(object?.accountTypes)
+        ? object.accountTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.account_types)
+        ? object.account_types.map((e: any) => globalThis.String(e))
+        : [],
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      company: isSet(object.company) ? globalThis.String(object.company) : "",
+      location: isSet(object.location) ? globalThis.String(object.location) : "",
+    };
+  },
+
+  toJSON(message: UserSearchFilter): unknown {
+    const obj: any = {};
+    if (message.accountTypes?.length) {
+      obj.accountTypes = message.accountTypes;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.company !== "") {
+      obj.company = message.company;
+    }
+    if (message.location !== "") {
+      obj.location = message.location;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserSearchFilter>, I>>(base?: I): UserSearchFilter {
+    return UserSearchFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserSearchFilter>, I>>(object: I): UserSearchFilter {
+    const message = createBaseUserSearchFilter();
+    message.accountTypes = object.accountTypes?.map((e) => e) || [];
+    message.title = object.title ?? "";
+    message.company = object.company ?? "";
+    message.location = object.location ?? "";
+    return message;
+  },
+};
+
+function createBaseUserSearchQuery(): UserSearchQuery {
+  return { query: "", filters: undefined };
+}
+
+export const UserSearchQuery: MessageFns<UserSearchQuery> = {
+  encode(message: UserSearchQuery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.query !== "") {
+      writer.uint32(10).string(message.query);
+    }
+    if (message.filters !== undefined) {
+      UserSearchFilter.encode(message.filters, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserSearchQuery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserSearchQuery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.query = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filters = UserSearchFilter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserSearchQuery {
+    return {
+      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      filters: isSet(object.filters) ? UserSearchFilter.fromJSON(object.filters) : undefined,
+    };
+  },
+
+  toJSON(message: UserSearchQuery): unknown {
+    const obj: any = {};
+    if (message.query !== "") {
+      obj.query = message.query;
+    }
+    if (message.filters !== undefined) {
+      obj.filters = UserSearchFilter.toJSON(message.filters);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserSearchQuery>, I>>(base?: I): UserSearchQuery {
+    return UserSearchQuery.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserSearchQuery>, I>>(object: I): UserSearchQuery {
+    const message = createBaseUserSearchQuery();
+    message.query = object.query ?? "";
+    message.filters = (object.filters !== undefined && object.filters !== null)
+      ? UserSearchFilter.fromPartial(object.filters)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUserSearchResults(): UserSearchResults {
+  return { count: 0, skip: 0, limit: 0, searchQuery: undefined, users: [] };
+}
+
+export const UserSearchResults: MessageFns<UserSearchResults> = {
+  encode(message: UserSearchResults, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int64(message.count);
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int64(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int64(message.limit);
+    }
+    if (message.searchQuery !== undefined) {
+      UserSearchQuery.encode(message.searchQuery, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.users) {
+      UserV2.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserSearchResults {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserSearchResults();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.searchQuery = UserSearchQuery.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.users.push(UserV2.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserSearchResults {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      searchQuery: isSet(object.searchQuery)
+        ? UserSearchQuery.fromJSON(object.searchQuery)
+        : isSet(object.search_query)
+        ? UserSearchQuery.fromJSON(object.search_query)
+        : undefined,
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => UserV2.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: UserSearchResults): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.searchQuery !== undefined) {
+      obj.searchQuery = UserSearchQuery.toJSON(message.searchQuery);
+    }
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => UserV2.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserSearchResults>, I>>(base?: I): UserSearchResults {
+    return UserSearchResults.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserSearchResults>, I>>(object: I): UserSearchResults {
+    const message = createBaseUserSearchResults();
+    message.count = object.count ?? 0;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    message.searchQuery = (object.searchQuery !== undefined && object.searchQuery !== null)
+      ? UserSearchQuery.fromPartial(object.searchQuery)
+      : undefined;
+    message.users = object.users?.map((e) => UserV2.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUserStatus(): UserStatus {
+  return { status: "" };
+}
+
+export const UserStatus: MessageFns<UserStatus> = {
+  encode(message: UserStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserStatus {
+    return { status: isSet(object.status) ? globalThis.String(object.status) : "" };
+  },
+
+  toJSON(message: UserStatus): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserStatus>, I>>(base?: I): UserStatus {
+    return UserStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserStatus>, I>>(object: I): UserStatus {
+    const message = createBaseUserStatus();
+    message.status = object.status ?? "";
+    return message;
+  },
+};
+
+function createBaseStringId(): StringId {
+  return { id: "" };
+}
+
+export const StringId: MessageFns<StringId> = {
+  encode(message: StringId, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StringId {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStringId();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StringId {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: StringId): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StringId>, I>>(base?: I): StringId {
+    return StringId.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StringId>, I>>(object: I): StringId {
+    const message = createBaseStringId();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRoleDetail(): RoleDetail {
+  return { id: "", name: "", userTypes: [], optionalActions: [] };
+}
+
+export const RoleDetail: MessageFns<RoleDetail> = {
+  encode(message: RoleDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    for (const v of message.userTypes) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.optionalActions) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoleDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoleDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userTypes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.optionalActions.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoleDetail {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      userTypes: globalThis.Array.isArray(object?.userTypes)
+        ? object.userTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_types)
+        ? object.user_types.map((e: any) => globalThis.String(e))
+        : [],
+      optionalActions: globalThis.Array.isArray(object?.optionalActions)
+        ? object.optionalActions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.optional_actions)
+        ? object.optional_actions.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RoleDetail): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.userTypes?.length) {
+      obj.userTypes = message.userTypes;
+    }
+    if (message.optionalActions?.length) {
+      obj.optionalActions = message.optionalActions;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoleDetail>, I>>(base?: I): RoleDetail {
+    return RoleDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoleDetail>, I>>(object: I): RoleDetail {
+    const message = createBaseRoleDetail();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.userTypes = object.userTypes?.map((e) => e) || [];
+    message.optionalActions = object.optionalActions?.map((e) => e) || [];
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -1238,6 +1993,13 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.UserAttributes": UserAttributes,
     ".symphony.pod.v1.UserSystemInfo": UserSystemInfo,
     ".symphony.pod.v1.UserDetail": UserDetail,
+    ".symphony.pod.v1.UserError": UserError,
+    ".symphony.pod.v1.UserSearchFilter": UserSearchFilter,
+    ".symphony.pod.v1.UserSearchQuery": UserSearchQuery,
+    ".symphony.pod.v1.UserSearchResults": UserSearchResults,
+    ".symphony.pod.v1.UserStatus": UserStatus,
+    ".symphony.pod.v1.StringId": StringId,
+    ".symphony.pod.v1.RoleDetail": RoleDetail,
   },
   dependencies: [],
 };

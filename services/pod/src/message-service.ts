@@ -1,0 +1,84 @@
+import { invalidArgument, normalizeSymphonyId, notFound, type UnaryHandlers } from "@symphony/kit";
+import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
+import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
+import { streamIdOf, streamNotFound, type PodContext } from "./context.js";
+import { outboxRow } from "./events.js";
+import type { StoredMessageRow } from "./store.js";
+import { toUserV2 } from "./users.js";
+
+type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage">;
+
+const MAX_MESSAGE_LIMIT = 500;
+const MAX_CIPHERTEXT = 2 * 1024 * 1024;
+
+function toStoredMessage(row: StoredMessageRow): StoredMessage {
+  return {
+    messageId: row.id,
+    streamId: row.stream_id,
+    streamType: row.stream_type,
+    timestamp: row.created_at,
+    sender: toUserV2(row.sender),
+    ciphertext: row.ciphertext,
+  };
+}
+
+export function messageHandlers(c: PodContext): MessageHandlers {
+  const { store } = c;
+  // A stream's type never changes, so the send path looks it up once per stream.
+  const streamTypes = new Map<string, string>();
+  const streamType = async (streamId: string): Promise<string | undefined> => {
+    let type = streamTypes.get(streamId);
+    if (type === undefined) {
+      type = (await store.streamById(streamId))?.type;
+      if (type === undefined) return undefined;
+      if (streamTypes.size >= 100_000) streamTypes.clear();
+      streamTypes.set(streamId, type);
+    }
+    return type;
+  };
+
+  return {
+    async storeMessage(req, ctx) {
+      const p = await c.caller(ctx);
+      const streamId = streamIdOf(req.streamId);
+      const messageId = normalizeSymphonyId(req.messageId);
+      if (!messageId) throw invalidArgument("Invalid message id");
+      if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+      const type = await streamType(streamId);
+      if (!type) streamNotFound();
+      const ts = c.now();
+      const ciphertext = Buffer.from(req.ciphertext);
+      const event = outboxRow({ type: "MESSAGESENT", timestamp: ts, streamId, streamType: type, initiatorUserId: p.userId, messageSent: { messageId, ciphertext } });
+      const sender = await store.storeMessage({ id: messageId, streamId, senderId: p.userId, createdAt: ts, ciphertext }, event);
+      if (!sender) streamNotFound();
+      c.published();
+      return { message: { messageId, streamId, streamType: type, timestamp: ts, sender: toUserV2(sender), ciphertext } };
+    },
+
+    async listMessages(req, ctx) {
+      const p = await c.caller(ctx);
+      const streamId = streamIdOf(req.streamId);
+      if (req.limit < 0 || req.skip < 0) throw invalidArgument("skip and limit must not be negative");
+      if (req.since < 0) throw invalidArgument("since must be a timestamp in milliseconds");
+      if (!(await store.membership(streamId, p.userId))) streamNotFound();
+      const rows = await store.messages({
+        streamId,
+        readerId: p.userId,
+        since: req.since,
+        until: req.until,
+        skip: req.skip,
+        limit: Math.min(req.limit || 50, MAX_MESSAGE_LIMIT),
+      });
+      return { messages: rows.map(toStoredMessage) };
+    },
+
+    async getMessage(req, ctx) {
+      const p = await c.caller(ctx);
+      const id = normalizeSymphonyId(req.messageId);
+      if (!id) throw invalidArgument("Invalid message id");
+      const row = await store.message(id, p.userId);
+      if (!row) throw notFound("Message not found");
+      return { message: toStoredMessage(row) };
+    },
+  };
+}
