@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { SymphonyBot } from "@symphony/sdk";
+import { checkResponse } from "./openapi.js";
 
 export const mesh = () => inject("mesh");
 
@@ -10,6 +11,20 @@ export interface RawResponse {
   text: string;
 }
 
+/** fetch that checks every answer against Symphony's OpenAPI definitions. */
+export const validatingFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  const text = await res.clone().text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  checkResponse(init?.method ?? "GET", String(input instanceof Request ? input.url : input), res.status, body);
+  return res;
+};
+
 /** A plain HTTP call through the gateway, for asserting exact statuses and bodies. */
 export async function raw(method: string, path: string, init: { headers?: Record<string, string>; body?: string | FormData; json?: unknown } = {}): Promise<RawResponse> {
   const headers = { ...init.headers };
@@ -18,7 +33,7 @@ export async function raw(method: string, path: string, init: { headers?: Record
     headers["content-type"] = "application/json";
     body = JSON.stringify(init.json);
   }
-  const res = await fetch(new URL(path, mesh().gatewayUrl), { method, headers, body });
+  const res = await validatingFetch(new URL(path, mesh().gatewayUrl), { method, headers, body });
   const text = await res.text();
   let parsed: unknown;
   try {
@@ -41,7 +56,7 @@ export function rsaKeyPair(bits = 2048) {
 
 let admin: Promise<SymphonyBot> | undefined;
 export function adminBot(): Promise<SymphonyBot> {
-  admin ??= SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username: "admin", privateKeyPem: mesh().adminKeyPem });
+  admin ??= SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username: "admin", privateKeyPem: mesh().adminKeyPem, fetch: validatingFetch });
   return admin;
 }
 
@@ -66,7 +81,7 @@ export async function newBot(prefix = "bot", roles = ["INDIVIDUAL"]): Promise<Te
     },
     roles,
   });
-  const bot = await SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username, privateKeyPem });
+  const bot = await SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username, privateKeyPem, fetch: validatingFetch });
   return { bot, userId: created.userSystemInfo.id, username, privateKeyPem };
 }
 

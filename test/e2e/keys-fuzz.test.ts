@@ -35,7 +35,7 @@ describe("key custody under concurrent fuzzing", () => {
         if (expectRelease === false) failures.push(`key released to non-member ${bot.username}`);
       } catch (err) {
         const code = (err as { code?: number }).code;
-        if (code !== status.NOT_FOUND) return failures.push(`key request failed with ${code}`);
+        if (code !== status.PERMISSION_DENIED) return failures.push(`key request failed with ${code}`);
         kmDecisions.set(traceId, "REFUSED");
       }
       counts.key++;
@@ -50,13 +50,13 @@ describe("key custody under concurrent fuzzing", () => {
         form.set("message", `<messageML>${text}</messageML>`);
         const res = await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: authHeaders(bot.bot), body: form });
         if (res.status === 200) sent.set((res.body as { messageId: string }).messageId, text);
-        else if (res.status !== 404) failures.push(`send answered ${res.status}`);
+        else if (res.status !== 403) failures.push(`send answered ${res.status}`);
         else counts.refused++;
         counts.send++;
       } else if (dice < 70) {
         const res = await raw("GET", `/agent/v4/stream/${roomId}/message?since=0&limit=500`, { headers: authHeaders(bot.bot) });
         counts.read++;
-        if (res.status === 404) return void counts.refused++;
+        if (res.status === 403) return void counts.refused++;
         if (res.status !== 200 && res.status !== 204) return void failures.push(`read answered ${res.status}`);
         for (const m of (res.body ?? []) as { messageId: string; message: string; diagnostic?: string }[]) {
           const text = BODY.exec(m.message)?.[1];

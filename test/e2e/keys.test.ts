@@ -51,12 +51,12 @@ describe("release rules", () => {
     const removed = await raw("POST", `/pod/v1/room/${roomId}/membership/remove`, { headers: { sessionToken: alice.bot.sessionToken }, json: { id: bob.userId } });
     expect(removed.body).toEqual({ format: "TEXT", message: "Member removed" });
 
-    expect((await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers: authHeaders(bob.bot) })).status).toBe(404);
+    expect((await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers: authHeaders(bob.bot) })).status).toBe(403);
     const form = new FormData();
     form.set("message", "<messageML>still here?</messageML>");
-    expect((await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: authHeaders(bob.bot), body: form })).status).toBe(404);
-    await expect(contentKey(bob.bot, roomId)).rejects.toMatchObject({ code: status.NOT_FOUND });
-    await expect(contentKey(bob.bot, roomId, 1)).rejects.toMatchObject({ code: status.NOT_FOUND });
+    expect((await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: authHeaders(bob.bot), body: form })).status).toBe(403);
+    await expect(contentKey(bob.bot, roomId)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(contentKey(bob.bot, roomId, 1)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     await expect.poll(async () => (await contentKey(alice.bot, roomId)).rotationId, { timeout: 5_000 }).toBe(2);
   });
 
@@ -80,12 +80,12 @@ describe("release rules", () => {
     const unwrapped = privateDecrypt({ key: alice.privateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, wrapped.wrappedKey);
     expect(unwrapped.equals(Buffer.from(plain.key))).toBe(true);
     const eve = await newBot();
-    await expect(unary(km(), km().getWrappedContentKey, { streamId: roomId }, kmMetadata(eve.bot))).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(unary(km(), km().getWrappedContentKey, { streamId: roomId }, kmMetadata(eve.bot))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
   });
 });
 
 describe("crypto-shred", () => {
-  it("an administrator destroys a stream's keys; its messages then answer 410, never 500", async () => {
+  it("an administrator destroys a stream's keys; its messages then answer 400, never 500", async () => {
     const admin = await newBot("secadmin", ["SUPER_ADMINISTRATOR"]);
     const alice = await newBot();
     const roomId = await newRoom(alice.bot);
@@ -100,13 +100,13 @@ describe("crypto-shred", () => {
 
     // A fresh reader has no cached key; the author's cache was dropped by the shred notice.
     for (const path of [`/agent/v4/stream/${roomId}/message?since=0`, `/agent/v1/message/${sent.messageId}`]) {
-      await expect.poll(async () => (await raw("GET", path, { headers: authHeaders(alice.bot) })).status, { timeout: 5_000 }).toBe(410);
+      await expect.poll(async () => (await raw("GET", path, { headers: authHeaders(alice.bot) })).status, { timeout: 5_000 }).toBe(400);
       const res = await raw("GET", path, { headers: authHeaders(alice.bot) });
-      expect(res.body).toEqual({ code: 410, message: expect.stringContaining("destroyed") });
+      expect(res.body).toEqual({ code: 400, message: expect.stringContaining("destroyed") });
     }
     const form = new FormData();
     form.set("message", "<messageML>new</messageML>");
-    expect((await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: authHeaders(alice.bot), body: form })).status).toBe(410);
+    expect((await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: authHeaders(alice.bot), body: form })).status).toBe(400);
   });
 });
 
@@ -120,7 +120,7 @@ describe("audit", () => {
     const form = new FormData();
     form.set("message", "<messageML>audited</messageML>");
     expect((await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers: { ...authHeaders(alice.bot), "X-Trace-Id": traceId }, body: form })).status).toBe(200);
-    await expect(contentKey(eve.bot, roomId)).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(contentKey(eve.bot, roomId)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
 
     const res = await raw("GET", `/relay/v1/admin/audit?streamId=${roomId}`, { headers: { keyManagerToken: auditor.bot.keyManagerToken } });
     expect(res.status).toBe(200);

@@ -34,10 +34,10 @@ describe("rooms and membership", () => {
     const headers = { sessionToken: outsider.bot.sessionToken };
     const hidden = await raw("GET", `/pod/v2/room/${roomId}/membership/list`, { headers });
     const missing = await raw("GET", `/pod/v2/room/7X1cP_3wMD4mr6rcp7j26X___oh4uDkVdA/membership/list`, { headers });
-    expect(hidden.status).toBe(404);
+    expect(hidden.status).toBe(403);
     expect(hidden.body).toEqual(missing.body);
     const add = await raw("POST", `/pod/v1/room/${roomId}/membership/add`, { headers, json: { id: outsider.userId } });
-    expect(add.status).toBe(404);
+    expect(add.status).toBe(403);
   });
 
   it("rejects a room without a name and garbage stream ids with 400", async () => {
@@ -115,7 +115,7 @@ describe("sending and reading encrypted messages", () => {
 
     const readHidden = await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers });
     const readMissing = await raw("GET", `/agent/v4/stream/7X1cP_3wMD4mr6rcp7j26X___oh4uDkVdA/message?since=0`, { headers });
-    expect(readHidden.status).toBe(404);
+    expect(readHidden.status).toBe(403);
     expect(readHidden.body).toEqual(readMissing.body);
 
     const getHidden = await raw("GET", `/agent/v1/message/${sent.messageId}`, { headers });
@@ -126,7 +126,7 @@ describe("sending and reading encrypted messages", () => {
     const form = new FormData();
     form.set("message", "<messageML>intrusion</messageML>");
     const post = await raw("POST", `/agent/v4/stream/${roomId}/message/create`, { headers, body: form });
-    expect(post.status).toBe(404);
+    expect(post.status).toBe(403);
     expect(post.text).not.toContain("private");
   });
 

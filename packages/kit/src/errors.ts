@@ -27,3 +27,9 @@ export const failedPrecondition = (message: string) => new GrpcError(status.FAIL
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === "number";
 }
+
+/**
+ * A stream the caller may not use. A missing stream and one the caller is not a member of get
+ * this same answer (403, as the public API lists), so existence is never revealed.
+ */
+export const streamNotAccessible = () => new GrpcError(status.PERMISSION_DENIED, "The stream does not exist or the user is not a member of it");

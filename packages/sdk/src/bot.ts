@@ -13,6 +13,8 @@ export interface BotCredentials {
   baseUrl: string;
   username: string;
   privateKeyPem: string;
+  /** A fetch of your own (proxies, instrumentation); the global one by default. */
+  fetch?: typeof fetch;
 }
 
 export interface V4Message {
@@ -35,8 +37,9 @@ export class SymphonyBot {
   ) {}
 
   static async authenticate(credentials: BotCredentials): Promise<SymphonyBot> {
+    const http = credentials.fetch ?? fetch;
     const token = async (path: string) => {
-      const res = await fetch(new URL(path, credentials.baseUrl), {
+      const res = await http(new URL(path, credentials.baseUrl), {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({ token: await signLoginJwt(credentials.username, credentials.privateKeyPem) }),
@@ -61,7 +64,7 @@ export class SymphonyBot {
       headers["content-type"] = "application/json";
       payload = JSON.stringify(body);
     }
-    const res = await fetch(new URL(path, this.credentials.baseUrl), { method, headers, body: payload });
+    const res = await (this.credentials.fetch ?? fetch)(new URL(path, this.credentials.baseUrl), { method, headers, body: payload });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const parsed: unknown = text ? JSON.parse(text) : undefined;

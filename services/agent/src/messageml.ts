@@ -1,8 +1,8 @@
-import { SaxesParser } from "saxes";
+import { SaxesParser, type SaxesTagPlain } from "saxes";
 
-// MessageML → PresentationML, following finos/messageml-utils: strict XML (no DTD, so no XXE
-// or entity bombs), allow-listed tags and attributes, entities numbered in document order.
-// Freemarker templates are not expanded: `${…}` stays literal text.
+// MessageML → PresentationML, following finos/messageml-utils. The input is streamed through a
+// strict XML parser with DTDs refused (no XXE, no entity expansion bombs), tags and attributes
+// are allow-listed, and Freemarker templates are not expanded: `${…}` stays literal text.
 
 export interface MentionedUser {
   userId: number;
@@ -11,187 +11,223 @@ export interface MentionedUser {
 
 export interface ConversionResult {
   presentationML: string;
-  /** Serialised EntityJSON object. */
+  /** Serialised EntityJSON object ("{}" when there are no entities). */
   entityJson: string;
 }
 
 /** Invalid input; the message is shown to API clients. */
 export class MessageMLError extends Error {}
 
-const MAX_TOTAL = 1_500_000;
+const MAX_INPUT_CHARS = 1_500_000;
 const MAX_DEPTH = 64;
-const COMMON_ATTRIBUTES = ["class", "style", "data-entity-id"];
-const TAGS: Record<string, string[]> = {
-  p: [], br: [], hr: [], b: [], i: [], u: [], strong: [], em: [], span: [], div: [], code: [], pre: [],
-  ul: [], ol: [], li: [], table: [], thead: [], tbody: [], tfoot: [], tr: [],
-  td: ["rowspan", "colspan"], th: ["rowspan", "colspan"],
-  a: ["href"], img: ["src", "alt"],
-  h1: [], h2: [], h3: [], h4: [], h5: [], h6: [],
-  card: ["iconSrc", "accent"], header: [], body: [],
-};
-const VOID = new Set(["br", "hr", "img"]);
-const VERBATIM = new Set(["code", "pre", "textarea"]);
-const ENTITY_TAGS: Record<string, string[]> = { mention: ["uid", "email", "strict"], hash: ["tag"], cash: ["tag"], emoji: ["shortcode"], chime: [] };
+const MAX_ECHO_CHARS = 64;
 const CHIME = '<audio src="https://asset.symphony.com/symphony/audio/chime.mp3" autoplay="true"/>';
+const COMMON_ATTRIBUTES = ["class", "style", "data-entity-id"];
+const TAG_ATTRIBUTES = new Map<string, string[]>(
+  Object.entries({
+    p: [], br: [], hr: [], b: [], i: [], u: [], strong: [], em: [], span: [], div: [], code: [], pre: [],
+    ul: [], ol: [], li: [], table: [], thead: [], tbody: [], tfoot: [], tr: [],
+    td: ["rowspan", "colspan"], th: ["rowspan", "colspan"], a: ["href"], img: ["src", "alt"],
+    h1: [], h2: [], h3: [], h4: [], h5: [], h6: [], card: [], header: [], body: [],
+  }).map(([tag, own]) => [tag, [...own, ...COMMON_ATTRIBUTES]]),
+);
+const ENTITY_ATTRIBUTES = new Map<string, string[]>([
+  ["mention", ["uid", "email", "strict"]],
+  ["hash", ["tag"]],
+  ["cash", ["tag"]],
+  ["emoji", ["shortcode"]],
+  ["chime", []],
+]);
+const VOID_TAGS = new Set(["br", "hr", "img"]);
+const VERBATIM_TAGS = new Set(["code", "pre"]);
+// A backslash is refused too: CSS escapes (`u\72l(`) would otherwise slip past the pattern.
+const DANGEROUS_STYLE = /url\(|expression\(|javascript:|@import|\\/i;
 
-interface ElementNode {
-  name: string;
-  attributes: Record<string, string>;
-  children: Node[];
+interface EntityPart {
+  prefix: "mention" | "keyword" | "emoji";
+  text: string;
+  data: object;
 }
-type Node = ElementNode | string;
+/** Rendered once users are resolved, since an unknown user may turn into plain text. */
+interface MentionPart {
+  uid: number;
+  strict: boolean;
+}
+type Part = string | EntityPart | MentionPart;
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+interface Frame {
+  name: string;
+  close: string;
+  /** Void and entity elements: any content is an error. */
+  empty: boolean;
+  verbatim: boolean;
+}
 
 function fail(message: string): never {
   throw new MessageMLError(message);
 }
 
-function parse(message: string): ElementNode {
-  const parser = new SaxesParser({ xmlns: false, position: false });
-  const root: ElementNode = { name: "#document", attributes: {}, children: [] };
-  const stack: ElementNode[] = [root];
+const clip = (s: string) => (s.length > MAX_ECHO_CHARS ? `${s.slice(0, MAX_ECHO_CHARS)}…` : s);
+
+const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+function checkAttributes(tag: string, attributes: Record<string, string>, allowed: string[]): void {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (!allowed.includes(name)) fail(`Attribute "${clip(name)}" is not allowed in "${tag}"`);
+    if (name === "style" && DANGEROUS_STYLE.test(value)) fail(`Invalid style in "${tag}"`);
+  }
+}
+
+function required(tag: string, attributes: Record<string, string>, name: string): string {
+  const value = attributes[name]?.trim();
+  return value ? value : fail(`"${tag}" requires the attribute "${name}"`);
+}
+
+function checkScheme(tag: string, attribute: string, url: string, schemes: string[]): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase();
+  if (scheme === undefined || !schemes.includes(scheme)) fail(`"${attribute}" in "${tag}" must be a ${schemes.join(", ")} URL`);
+}
+
+function openRoot({ name, attributes }: SaxesTagPlain): string {
+  if (name === "messageML") {
+    checkAttributes(name, attributes, []);
+    return '<div data-format="PresentationML" data-version="2.0">';
+  }
+  if (name !== "div" || attributes["data-format"] !== "PresentationML") fail("Root tag must be <messageML> or <div>");
+  checkAttributes(name, attributes, ["data-format", "data-version"]);
+  const version = attributes["data-version"] ?? "";
+  if (!/^\d+(\.\d+)*$/.test(version)) fail('The root <div> needs a numeric "data-version"');
+  return `<div data-format="PresentationML" data-version="${version}">`;
+}
+
+function openElement({ name, attributes }: SaxesTagPlain): string {
+  const allowed = TAG_ATTRIBUTES.get(name) ?? fail(`Invalid MessageML content at element "${clip(name)}"`);
+  checkAttributes(name, attributes, allowed);
+  if (name === "a" && attributes.href !== undefined) checkScheme(name, "href", attributes.href, ["http", "https", "mailto"]);
+  if (name === "img") checkScheme(name, "src", required(name, attributes, "src"), ["http", "https"]);
+  const rendered = Object.entries(attributes).map(([key, value]) => ` ${key}="${escapeXml(value)}"`).join("");
+  return VOID_TAGS.has(name) ? `<${name}${rendered}/>` : `<${name}${rendered}>`;
+}
+
+function entityPart(name: string, attributes: Record<string, string>): Part {
+  switch (name) {
+    case "mention": {
+      if (attributes.email !== undefined) fail("mention by email is not supported");
+      const uid = required(name, attributes, "uid");
+      if (!/^\d+$/.test(uid) || !Number.isSafeInteger(Number(uid)) || Number(uid) === 0) fail('"uid" in "mention" must be a positive integer');
+      const strict = attributes.strict ?? "true";
+      if (strict !== "true" && strict !== "false") fail('"strict" in "mention" must be "true" or "false"');
+      return { uid: Number(uid), strict: strict === "true" };
+    }
+    case "hash": {
+      const tag = required(name, attributes, "tag");
+      return { prefix: "keyword", text: `#${tag}`, data: { type: "org.symphonyoss.taxonomy", version: "1.0", id: [{ type: "org.symphonyoss.taxonomy.hashtag", value: tag }] } };
+    }
+    case "cash": {
+      const tag = required(name, attributes, "tag");
+      return { prefix: "keyword", text: `$${tag}`, data: { type: "org.symphonyoss.fin.security", version: "1.0", id: [{ type: "org.symphonyoss.fin.security.id.ticker", value: tag }] } };
+    }
+    case "emoji": {
+      const shortcode = required(name, attributes, "shortcode");
+      return { prefix: "emoji", text: `:${shortcode}:`, data: { type: "com.symphony.emoji", version: "1.0", data: { annotation: shortcode } } };
+    }
+    default:
+      return CHIME;
+  }
+}
+
+/** One pass over the saxes events; mentions stay unrendered until their users are resolved. */
+function parse(message: string): { parts: Part[]; uids: Set<number> } {
+  const parts: Part[] = [];
+  const uids = new Set<number>();
+  const stack: Frame[] = [];
+  let pendingText = "";
+  let chimes = 0;
+  let otherRootContent = false;
+
+  // Adjacent text and CDATA are joined first so that a newline run spanning both collapses once.
+  const flushText = () => {
+    const frame = stack.at(-1);
+    if (pendingText === "" || frame === undefined) return;
+    const text = frame.verbatim ? pendingText : pendingText.replace(/(?:\r?\n)+/g, " ");
+    if (stack.length === 1 && text.trim() !== "") otherRootContent = true;
+    parts.push(escapeXml(text));
+    pendingText = "";
+  };
+
+  const parser = new SaxesParser({ xmlns: false });
+  parser.on("error", (err) => fail(`Invalid XML: ${clip(err.message)}`));
   parser.on("doctype", () => fail("DOCTYPE is not allowed in MessageML"));
   parser.on("processinginstruction", () => fail("Processing instructions are not allowed in MessageML"));
-  parser.on("error", (err) => fail(`Invalid MessageML: ${err.message.split("\n")[0]?.slice(0, 200) ?? "malformed XML"}`));
+  const onText = (text: string) => {
+    const frame = stack.at(-1);
+    // saxes already rejects anything but whitespace outside the root.
+    if (frame === undefined) return;
+    if (frame.empty) fail(`"${frame.name}" must be empty`);
+    pendingText += text;
+  };
+  parser.on("text", onText);
+  parser.on("cdata", onText);
   parser.on("opentag", (tag) => {
-    if (stack.length > MAX_DEPTH) fail(`MessageML is nested deeper than ${MAX_DEPTH} levels`);
-    const node: ElementNode = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [] };
-    stack.at(-1)!.children.push(node);
-    stack.push(node);
-  });
-  parser.on("closetag", () => void stack.pop());
-  const text = (t: string) => void stack.at(-1)!.children.push(t);
-  parser.on("text", text);
-  parser.on("cdata", text);
-  parser.write(message).close();
-  const elements = root.children.filter((c): c is ElementNode => typeof c !== "string");
-  if (elements.length !== 1) fail("Invalid MessageML: expected a single root element");
-  return elements[0]!;
-}
-
-function checkUrl(value: string, schemes: string[], where: string): void {
-  const scheme = /^\s*([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(value)?.[1]?.toLowerCase();
-  if (!scheme || !schemes.includes(scheme)) fail(`The URL in "${where}" must use ${schemes.join(", ")}`);
-}
-
-function checkAttributes(node: ElementNode, allowed: string[]): void {
-  for (const [name, value] of Object.entries(node.attributes)) {
-    if (!allowed.includes(name) && !COMMON_ATTRIBUTES.includes(name)) fail(`Attribute "${name}" is not allowed in "${node.name}"`);
-    if (name === "style" && /url\s*\(|expression\s*\(|javascript:|@import/i.test(value)) fail(`Invalid style in "${node.name}"`);
-  }
-  if (node.name === "a" && node.attributes.href !== undefined) checkUrl(node.attributes.href, ["http", "https", "mailto"], "a");
-  if (node.name === "img") checkUrl(node.attributes.src ?? "", ["http", "https"], "img");
-}
-
-function collectMentions(node: ElementNode, uids: Set<number>): void {
-  for (const child of node.children) {
-    if (typeof child === "string") continue;
-    if (child.name === "mention") {
-      if (child.attributes.email !== undefined) fail("mention by email is not supported");
-      const uid = Number(child.attributes.uid);
-      if (!/^\d{1,16}$/.test(child.attributes.uid ?? "") || !Number.isSafeInteger(uid) || uid <= 0) fail('mention requires a numeric "uid"');
-      uids.add(uid);
-    }
-    collectMentions(child, uids);
-  }
-}
-
-class Renderer {
-  private readonly out: string[] = [];
-  private counter = 0;
-  readonly entities: Record<string, unknown> = {};
-
-  constructor(private readonly users: Map<number, string>) {}
-
-  render(root: ElementNode): string {
-    if (root.name === "messageML") {
-      checkAttributes(root, []);
-      this.out.push('<div data-format="PresentationML" data-version="2.0">');
-    } else if (root.name === "div" && root.attributes["data-format"] === "PresentationML") {
-      const version = root.attributes["data-version"] ?? "2.0";
-      if (!/^\d+\.\d+$/.test(version)) fail("Invalid data-version");
-      this.out.push(`<div data-format="PresentationML" data-version="${version}">`);
-    } else {
-      fail("Root tag must be <messageML> or <div>");
-    }
-    const chimes = root.children.filter((c) => typeof c !== "string" && c.name === "chime").length;
-    if (chimes > 0 && root.children.some((c) => (typeof c === "string" ? c.trim() !== "" : c.name !== "chime") || chimes > 1)) {
-      fail("A chime must be the only content of the message");
-    }
-    this.children(root, false);
-    this.out.push("</div>");
-    return this.out.join("");
-  }
-
-  private children(node: ElementNode, verbatim: boolean): void {
-    for (const child of node.children) {
-      if (typeof child === "string") this.out.push(escape(verbatim ? child : child.replace(/(\r?\n)+/g, " ")));
-      else this.element(child, verbatim);
-    }
-  }
-
-  private entity(prefix: string, text: string, json: unknown): void {
-    const id = `${prefix}${++this.counter}`;
-    this.entities[id] = json;
-    this.out.push(`<span class="entity" data-entity-id="${id}">${escape(text)}</span>`);
-  }
-
-  private element(node: ElementNode, verbatim: boolean): void {
-    const entityAttributes = ENTITY_TAGS[node.name];
-    if (entityAttributes) {
-      for (const name of Object.keys(node.attributes)) if (!entityAttributes.includes(name)) fail(`Attribute "${name}" is not allowed in "${node.name}"`);
-      if (node.children.some((c) => typeof c !== "string" || c.trim() !== "")) fail(`"${node.name}" must be empty`);
-      return this.entityElement(node);
-    }
-    const allowed = TAGS[node.name];
-    if (!allowed) fail(`Invalid MessageML content at element "${node.name.slice(0, 64)}"`);
-    checkAttributes(node, allowed);
-    const attrs = Object.entries(node.attributes).map(([k, v]) => ` ${k}="${escape(v)}"`).join("");
-    if (VOID.has(node.name)) {
-      if (node.children.length > 0) fail(`"${node.name}" must be empty`);
-      this.out.push(`<${node.name}${attrs}/>`);
+    flushText();
+    const parent = stack.at(-1);
+    if (parent === undefined) {
+      parts.push(openRoot(tag));
+      stack.push({ name: tag.name, close: "</div>", empty: false, verbatim: false });
       return;
     }
-    this.out.push(`<${node.name}${attrs}>`);
-    this.children(node, verbatim || VERBATIM.has(node.name));
-    this.out.push(`</${node.name}>`);
-  }
-
-  private entityElement(node: ElementNode): void {
-    const a = node.attributes;
-    const required = (name: string) => (a[name]?.trim() ? a[name]!.trim() : fail(`"${node.name}" requires the attribute "${name}"`));
-    switch (node.name) {
-      case "mention": {
-        const uid = Number(a.uid);
-        const name = this.users.get(uid);
-        if (name === undefined) {
-          if (a.strict === "false") return void this.out.push(escape(`@${uid}`));
-          fail(`Failed to lookup user "${uid}"`);
-        }
-        return this.entity("mention", `@${name}`, {
-          type: "com.symphony.user.mention",
-          version: "1.0",
-          id: [{ type: "com.symphony.user.userId", value: String(uid) }],
-        });
-      }
-      case "hash": {
-        const tag = required("tag");
-        return this.entity("keyword", `#${tag}`, { type: "org.symphonyoss.taxonomy", version: "1.0", id: [{ type: "org.symphonyoss.taxonomy.hashtag", value: tag }] });
-      }
-      case "cash": {
-        const tag = required("tag");
-        return this.entity("keyword", `$${tag}`, { type: "org.symphonyoss.fin.security", version: "1.0", id: [{ type: "org.symphonyoss.fin.security.id.ticker", value: tag }] });
-      }
-      case "emoji": {
-        const shortcode = required("shortcode");
-        if (!/^[\w+-]{1,64}$/.test(shortcode)) fail("Invalid emoji shortcode");
-        return this.entity("emoji", `:${shortcode}:`, { type: "com.symphony.emoji", version: "1.0", data: { annotation: shortcode } });
-      }
-      default:
-        this.out.push(CHIME);
+    if (parent.empty) fail(`"${parent.name}" must be empty`);
+    if (stack.length >= MAX_DEPTH) fail(`MessageML cannot be nested deeper than ${MAX_DEPTH} levels`);
+    if (stack.length === 1 && tag.name !== "chime") otherRootContent = true;
+    const entityAttributes = ENTITY_ATTRIBUTES.get(tag.name);
+    if (entityAttributes !== undefined) {
+      
+      if (tag.name === "chime") chimes++;
+      const part = entityPart(tag.name, tag.attributes);
+      if (typeof part === "object" && "uid" in part) uids.add(part.uid);
+      parts.push(part);
+      stack.push({ name: tag.name, close: "", empty: true, verbatim: false });
+      return;
     }
+    parts.push(openElement(tag));
+    const empty = VOID_TAGS.has(tag.name);
+    stack.push({ name: tag.name, close: empty ? "" : `</${tag.name}>`, empty, verbatim: parent.verbatim || VERBATIM_TAGS.has(tag.name) });
+  });
+  parser.on("closetag", () => {
+    flushText();
+    parts.push(stack.pop()?.close ?? "");
+  });
+  parser.write(message).close();
+
+  if (chimes === 0) return { parts, uids };
+  if (chimes > 1 || otherRootContent) fail("A chime must be the only content of the message");
+  // Whitespace around a lone chime is layout, not content.
+  return { parts: parts.filter((part) => typeof part !== "string" || part.trim() !== ""), uids };
+}
+
+function render(parts: Part[], users: Map<number, string>): { presentationML: string; entities: Record<string, object> } {
+  const out: string[] = [];
+  const entities: Record<string, object> = {};
+  let counter = 0;
+  for (const part of parts) {
+    const entity = typeof part === "object" && "uid" in part ? mentionEntity(part, users) : part;
+    if (typeof entity === "string") {
+      out.push(entity);
+      continue;
+    }
+    const id = `${entity.prefix}${++counter}`;
+    entities[id] = entity.data;
+    out.push(`<span class="entity" data-entity-id="${id}">${escapeXml(entity.text)}</span>`);
   }
+  return { presentationML: out.join(""), entities };
+}
+
+function mentionEntity({ uid, strict }: MentionPart, users: Map<number, string>): EntityPart | string {
+  const displayName = users.get(uid);
+  if (displayName !== undefined) {
+    return { prefix: "mention", text: `@${displayName}`, data: { type: "com.symphony.user.mention", version: "1.0", id: [{ type: "com.symphony.user.userId", value: String(uid) }] } };
+  }
+  return strict ? fail(`Failed to lookup user "${uid}"`) : `@${uid}`;
 }
 
 function clientEntities(data: string | undefined): Record<string, unknown> {
@@ -206,20 +242,19 @@ function clientEntities(data: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** resolveUsers is called at most once, with every mentioned uid, and only if there are mentions. */
 export async function convertMessageML(
   message: string,
   data: string | undefined,
   resolveUsers: (ids: number[]) => Promise<MentionedUser[]>,
 ): Promise<ConversionResult> {
-  if (typeof message !== "string" || message.trim() === "") fail("The message cannot be null or empty");
-  if (message.length + (data?.length ?? 0) > MAX_TOTAL) fail("The message and its data exceed the 1.5 MB limit");
-  const entities = clientEntities(data);
-  const root = parse(message);
-  const uids = new Set<number>();
-  collectMentions(root, uids);
+  if (message.trim() === "") fail("Message cannot be null or empty");
+  if (message.length + (data?.length ?? 0) > MAX_INPUT_CHARS) fail("Message and data together exceed 1.5 MB");
+  const client = clientEntities(data);
+  const { parts, uids } = parse(message);
   const users = new Map<number, string>();
-  if (uids.size > 0) for (const u of await resolveUsers([...uids])) users.set(u.userId, u.displayName);
-  const renderer = new Renderer(users);
-  const presentationML = renderer.render(root);
-  return { presentationML, entityJson: JSON.stringify({ ...entities, ...renderer.entities }) };
+  if (uids.size > 0) for (const user of await resolveUsers([...uids])) users.set(user.userId, user.displayName);
+  const { presentationML, entities } = render(parts, users);
+  // Spread (not Object.assign) so a client "__proto__" key stays an ordinary own property.
+  return { presentationML, entityJson: JSON.stringify({ ...client, ...entities }) };
 }

@@ -64,8 +64,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     done(err);
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const route = (req.routeOptions.config as { route?: Route }).route;
+    let statusCode = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (statusCode === 400 && route?.rest.invalidRequestCode) statusCode = route.rest.invalidRequestCode;
     if (statusCode === 500) opts.logger.error({ err }, "gateway error");
     const message =
       statusCode === 413 ? "Request body is too large"
@@ -82,6 +84,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     app.route({
       method: route.httpMethod,
       url: route.url,
+      config: { route },
       handler: (req, reply) => forward(route, req, reply),
     });
   }
@@ -113,7 +116,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     try {
       request = encodeRequest(route, req.params as Record<string, string>, req.query as Record<string, unknown>, req.body);
     } catch (err) {
-      if (err instanceof BadRequest) return reject(reply, { statusCode: 400, message: err.message });
+      if (err instanceof BadRequest) return reject(reply, { statusCode: route.rest.invalidRequestCode || 400, message: err.message });
       throw err;
     }
     let response: Buffer;

@@ -16,8 +16,9 @@ const HTTP_STATUS: Partial<Record<status, number>> = {
   [status.RESOURCE_EXHAUSTED]: 429,
   [status.UNAVAILABLE]: 503,
   [status.DEADLINE_EXCEEDED]: 503,
-  // Content destroyed on purpose (crypto-shred): gone for good.
-  [status.DATA_LOSS]: 410,
+  // Content destroyed on purpose (crypto-shred): a permanent client-side answer, which the
+  // official clients do not retry.
+  [status.DATA_LOSS]: 400,
 };
 
 /** Maps a gRPC failure to Symphony's status and message; internal details never leave the mesh. */

@@ -8,6 +8,7 @@ import {
   normalizeSymphonyId,
   notFound,
   permissionDenied,
+  streamNotAccessible,
   traceIdOf,
   unary,
   unauthenticated,
@@ -37,8 +38,6 @@ export interface KeyManagerDeps {
   reloadMasterKeys: () => Promise<number>;
 }
 
-// A non-member learns nothing more than for a stream that does not exist.
-const NOT_A_MEMBER = "Stream not found";
 const ADMIN_ROLES = ["SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
 const AUDIT_ROLES = [...ADMIN_ROLES, "COMPLIANCE_OFFICER", "SUPER_COMPLIANCE_OFFICER"];
 
@@ -69,7 +68,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
     if (!member) {
       await audit(ctx, p, action, streamId, rotationId ?? null, "DENIED_NOT_MEMBER");
-      throw notFound(NOT_A_MEMBER);
+      throw streamNotAccessible();
     }
     let released;
     try {

@@ -1,8 +1,8 @@
 import {
   invalidArgument,
   normalizeSymphonyId,
-  notFound,
   permissionDenied,
+  streamNotAccessible,
   SESSION_TOKEN,
   unauthenticated,
   type CallContext,
@@ -49,7 +49,7 @@ export function page(skip: number, limit: number, fallback = 50): { skip: number
 
 /** A non-member learns nothing more than for a stream that does not exist. */
 export function streamNotFound(): never {
-  throw notFound("Stream not found");
+  throw streamNotAccessible();
 }
 
 export function podContext(deps: PodDeps) {

@@ -34,14 +34,14 @@ export function userHandlers(c: PodContext): UserHandlers {
 
   const existingUser = async (uid: number): Promise<UserRow> => {
     const user = await store.userById(userIdOf(uid, "uid"));
-    if (!user) throw notFound("User not found");
+    if (!user) throw invalidArgument("User not found");
     return user;
   };
 
   /** Applies an admin change; a change that revokes keys or disables the user ends its sessions. */
   const change = async (user: UserRow, update: Parameters<typeof store.updateUser>[1], endSessions: boolean): Promise<UserRow> => {
     const updated = await store.updateUser(user.id, update);
-    if (!updated) throw notFound("User not found");
+    if (!updated) throw invalidArgument("User not found");
     if (endSessions) {
       await c.revocations.revokeUser(user.id);
       c.verifier.revokeUserBefore(user.id, Date.now());

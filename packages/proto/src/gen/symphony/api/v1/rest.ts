@@ -79,10 +79,22 @@ export interface RestRule {
    * counters around the list, e.g. user search results).
    */
   noContentField: string;
+  /**
+   * Status for a body that cannot be parsed (0 means 400). The login endpoints answer 401,
+   * as the public API lists only 401 for a malformed authentication request.
+   */
+  invalidRequestCode: number;
 }
 
 function createBaseRestRule(): RestRule {
-  return { auth: 0, successCode: 0, noContentWhenEmpty: false, multipart: false, noContentField: "" };
+  return {
+    auth: 0,
+    successCode: 0,
+    noContentWhenEmpty: false,
+    multipart: false,
+    noContentField: "",
+    invalidRequestCode: 0,
+  };
 }
 
 export const RestRule: MessageFns<RestRule> = {
@@ -101,6 +113,9 @@ export const RestRule: MessageFns<RestRule> = {
     }
     if (message.noContentField !== "") {
       writer.uint32(42).string(message.noContentField);
+    }
+    if (message.invalidRequestCode !== 0) {
+      writer.uint32(48).int32(message.invalidRequestCode);
     }
     return writer;
   },
@@ -158,6 +173,14 @@ export const RestRule: MessageFns<RestRule> = {
             message.noContentField = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.invalidRequestCode = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -189,6 +212,11 @@ export const RestRule: MessageFns<RestRule> = {
         : isSet(object.no_content_field)
         ? globalThis.String(object.no_content_field)
         : "",
+      invalidRequestCode: isSet(object.invalidRequestCode)
+        ? globalThis.Number(object.invalidRequestCode)
+        : isSet(object.invalid_request_code)
+        ? globalThis.Number(object.invalid_request_code)
+        : 0,
     };
   },
 
@@ -209,6 +237,9 @@ export const RestRule: MessageFns<RestRule> = {
     if (message.noContentField !== "") {
       obj.noContentField = message.noContentField;
     }
+    if (message.invalidRequestCode !== 0) {
+      obj.invalidRequestCode = Math.round(message.invalidRequestCode);
+    }
     return obj;
   },
 
@@ -222,6 +253,7 @@ export const RestRule: MessageFns<RestRule> = {
     message.noContentWhenEmpty = object.noContentWhenEmpty ?? false;
     message.multipart = object.multipart ?? false;
     message.noContentField = object.noContentField ?? "";
+    message.invalidRequestCode = object.invalidRequestCode ?? 0;
     return message;
   },
 };

@@ -2521,7 +2521,7 @@ export const protoMetadata: ProtoMetadata = {
       "KeyManagerService": {
         methods: {
           "Authenticate": {
-            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovcmVsYXkvcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
           "AuthenticateCertificate": {

@@ -6957,7 +6957,7 @@ export const protoMetadata: ProtoMetadata = {
       "PodService": {
         methods: {
           "Authenticate": {
-            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovbG9naW4vcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
           "GetSessionInfo": { "http": HttpRule.decode(Buffer.from("YgR1c2VyEhMvcG9kL3YyL3Nlc3Npb25pbmZv", "base64")) },
