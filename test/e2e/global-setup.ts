@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureInfra } from "../../scripts/infra.js";
 import { startMesh } from "../../scripts/mesh.js";
+import { makeClientCa } from "./certificates.js";
 import { dropTestResources } from "./resources.js";
 
 export interface E2eMesh {
@@ -19,6 +20,8 @@ export interface E2eMesh {
   logDir: string;
   keysDir: string;
   keyManagerAddr: string;
+  /** CA the gateway trusts for client-certificate authentication. */
+  clientCa: { certFile: string; keyFile: string };
 }
 
 declare module "vitest" {
@@ -37,12 +40,14 @@ export default async function setup(project: TestProject) {
     await dropTestResources(infra.databaseUrl, infra.natsUrl, names);
     await infra.stop();
   };
+  const clientCa = makeClientCa(join(work, "client-ca"));
   const mesh = await startMesh({
     databaseUrl: infra.databaseUrl,
     natsUrl: infra.natsUrl,
     keysDir: join(work, "keys"),
     tlsDir: join(work, "tls"),
     logDir: join(work, "logs"),
+    serviceEnv: { gateway: { CLIENT_CA_FILE: clientCa.certFile } },
     ...names,
   }).catch(async (err: unknown) => {
     await cleanUp();
@@ -57,6 +62,7 @@ export default async function setup(project: TestProject) {
     logDir: join(work, "logs"),
     keysDir: join(work, "keys"),
     keyManagerAddr: mesh.grpcAddresses.keymanager,
+    clientCa,
     ...names,
   });
   return async () => {

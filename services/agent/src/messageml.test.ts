@@ -102,6 +102,7 @@ describe("root element", () => {
     expect(await pml('<div data-version="1.0" data-format="PresentationML">x</div>')).toBe('<div data-format="PresentationML" data-version="1.0">x</div>');
     await failure('<div data-format="PresentationML" data-version="2&quot;>">x</div>');
     await failure('<div data-format="PresentationML">x</div>');
+    expect((await failure('<div data-format="PresentationML" data-version="2.0" onclick="x">y</div>')).message).toBe('Attribute "onclick" is not allowed in "div"');
   });
 
   it("rejects any other root", async () => {

@@ -181,7 +181,7 @@ function parse(message: string): { parts: Part[]; uids: Set<number> } {
     if (stack.length === 1 && tag.name !== "chime") otherRootContent = true;
     const entityAttributes = ENTITY_ATTRIBUTES.get(tag.name);
     if (entityAttributes !== undefined) {
-      
+      checkAttributes(tag.name, tag.attributes, entityAttributes);
       if (tag.name === "chime") chimes++;
       const part = entityPart(tag.name, tag.attributes);
       if (typeof part === "object" && "uid" in part) uids.add(part.uid);

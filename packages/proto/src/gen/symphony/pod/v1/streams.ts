@@ -132,9 +132,9 @@ export interface RoomSearchCriteria {
 
 /** V3RoomSearchResults of the public API. */
 export interface RoomSearchResults {
-  count: number;
-  skip: number;
-  limit: number;
+  count?: number | undefined;
+  skip?: number | undefined;
+  limit?: number | undefined;
   query?: RoomSearchCriteria | undefined;
   rooms: RoomDetail[];
 }
@@ -160,9 +160,9 @@ export interface MemberDetail {
 
 /** V2MembershipList of the public API. */
 export interface MembershipPage {
-  count: number;
-  skip: number;
-  limit: number;
+  count?: number | undefined;
+  skip?: number | undefined;
+  limit?: number | undefined;
   members: MemberDetail[];
 }
 
@@ -2049,18 +2049,18 @@ export const RoomSearchCriteria: MessageFns<RoomSearchCriteria> = {
 };
 
 function createBaseRoomSearchResults(): RoomSearchResults {
-  return { count: 0, skip: 0, limit: 0, query: undefined, rooms: [] };
+  return { count: undefined, skip: undefined, limit: undefined, query: undefined, rooms: [] };
 }
 
 export const RoomSearchResults: MessageFns<RoomSearchResults> = {
   encode(message: RoomSearchResults, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       writer.uint32(8).int64(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       writer.uint32(16).int64(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       writer.uint32(24).int64(message.limit);
     }
     if (message.query !== undefined) {
@@ -2139,9 +2139,9 @@ export const RoomSearchResults: MessageFns<RoomSearchResults> = {
 
   fromJSON(object: any): RoomSearchResults {
     return {
-      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
-      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
       query: isSet(object.query) ? RoomSearchCriteria.fromJSON(object.query) : undefined,
       rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomDetail.fromJSON(e)) : [],
     };
@@ -2149,13 +2149,13 @@ export const RoomSearchResults: MessageFns<RoomSearchResults> = {
 
   toJSON(message: RoomSearchResults): unknown {
     const obj: any = {};
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       obj.count = Math.round(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       obj.skip = Math.round(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       obj.limit = Math.round(message.limit);
     }
     if (message.query !== undefined) {
@@ -2172,9 +2172,9 @@ export const RoomSearchResults: MessageFns<RoomSearchResults> = {
   },
   fromPartial<I extends Exact<DeepPartial<RoomSearchResults>, I>>(object: I): RoomSearchResults {
     const message = createBaseRoomSearchResults();
-    message.count = object.count ?? 0;
-    message.skip = object.skip ?? 0;
-    message.limit = object.limit ?? 0;
+    message.count = object.count ?? undefined;
+    message.skip = object.skip ?? undefined;
+    message.limit = object.limit ?? undefined;
     message.query = (object.query !== undefined && object.query !== null)
       ? RoomSearchCriteria.fromPartial(object.query)
       : undefined;
@@ -2500,18 +2500,18 @@ export const MemberDetail: MessageFns<MemberDetail> = {
 };
 
 function createBaseMembershipPage(): MembershipPage {
-  return { count: 0, skip: 0, limit: 0, members: [] };
+  return { count: undefined, skip: undefined, limit: undefined, members: [] };
 }
 
 export const MembershipPage: MessageFns<MembershipPage> = {
   encode(message: MembershipPage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       writer.uint32(8).int64(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       writer.uint32(16).int64(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       writer.uint32(24).int64(message.limit);
     }
     for (const v of message.members) {
@@ -2579,9 +2579,9 @@ export const MembershipPage: MessageFns<MembershipPage> = {
 
   fromJSON(object: any): MembershipPage {
     return {
-      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
-      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
       members: globalThis.Array.isArray(object?.members)
         ? object.members.map((e: any) => MemberDetail.fromJSON(e))
         : [],
@@ -2590,13 +2590,13 @@ export const MembershipPage: MessageFns<MembershipPage> = {
 
   toJSON(message: MembershipPage): unknown {
     const obj: any = {};
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       obj.count = Math.round(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       obj.skip = Math.round(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       obj.limit = Math.round(message.limit);
     }
     if (message.members?.length) {
@@ -2610,9 +2610,9 @@ export const MembershipPage: MessageFns<MembershipPage> = {
   },
   fromPartial<I extends Exact<DeepPartial<MembershipPage>, I>>(object: I): MembershipPage {
     const message = createBaseMembershipPage();
-    message.count = object.count ?? 0;
-    message.skip = object.skip ?? 0;
-    message.limit = object.limit ?? 0;
+    message.count = object.count ?? undefined;
+    message.skip = object.skip ?? undefined;
+    message.limit = object.limit ?? undefined;
     message.members = object.members?.map((e) => MemberDetail.fromPartial(e)) || [];
     return message;
   },

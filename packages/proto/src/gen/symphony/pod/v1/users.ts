@@ -97,9 +97,9 @@ export interface UserSearchQuery {
 
 /** UserSearchResults of the public API. */
 export interface UserSearchResults {
-  count: number;
-  skip: number;
-  limit: number;
+  count?: number | undefined;
+  skip?: number | undefined;
+  limit?: number | undefined;
   searchQuery?: UserSearchQuery | undefined;
   users: UserV2[];
 }
@@ -1566,18 +1566,18 @@ export const UserSearchQuery: MessageFns<UserSearchQuery> = {
 };
 
 function createBaseUserSearchResults(): UserSearchResults {
-  return { count: 0, skip: 0, limit: 0, searchQuery: undefined, users: [] };
+  return { count: undefined, skip: undefined, limit: undefined, searchQuery: undefined, users: [] };
 }
 
 export const UserSearchResults: MessageFns<UserSearchResults> = {
   encode(message: UserSearchResults, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       writer.uint32(8).int64(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       writer.uint32(16).int64(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       writer.uint32(24).int64(message.limit);
     }
     if (message.searchQuery !== undefined) {
@@ -1656,9 +1656,9 @@ export const UserSearchResults: MessageFns<UserSearchResults> = {
 
   fromJSON(object: any): UserSearchResults {
     return {
-      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
-      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
       searchQuery: isSet(object.searchQuery)
         ? UserSearchQuery.fromJSON(object.searchQuery)
         : isSet(object.search_query)
@@ -1670,13 +1670,13 @@ export const UserSearchResults: MessageFns<UserSearchResults> = {
 
   toJSON(message: UserSearchResults): unknown {
     const obj: any = {};
-    if (message.count !== 0) {
+    if (message.count !== undefined) {
       obj.count = Math.round(message.count);
     }
-    if (message.skip !== 0) {
+    if (message.skip !== undefined) {
       obj.skip = Math.round(message.skip);
     }
-    if (message.limit !== 0) {
+    if (message.limit !== undefined) {
       obj.limit = Math.round(message.limit);
     }
     if (message.searchQuery !== undefined) {
@@ -1693,9 +1693,9 @@ export const UserSearchResults: MessageFns<UserSearchResults> = {
   },
   fromPartial<I extends Exact<DeepPartial<UserSearchResults>, I>>(object: I): UserSearchResults {
     const message = createBaseUserSearchResults();
-    message.count = object.count ?? 0;
-    message.skip = object.skip ?? 0;
-    message.limit = object.limit ?? 0;
+    message.count = object.count ?? undefined;
+    message.skip = object.skip ?? undefined;
+    message.limit = object.limit ?? undefined;
     message.searchQuery = (object.searchQuery !== undefined && object.searchQuery !== null)
       ? UserSearchQuery.fromPartial(object.searchQuery)
       : undefined;
