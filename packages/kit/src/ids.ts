@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { invalidArgument } from "./errors.js";
 
 // Symphony stream and message ids: 25 bytes = 16 random bytes, the big-endian int64
 // (Long.MAX_VALUE - creation time in ms), and the tag byte 't'; shown URL-safe base64 unpadded.
@@ -32,4 +33,11 @@ export function idBytes(id: string): Buffer {
 /** Creation time encoded in an id made by newSymphonyId. */
 export function symphonyIdTime(id: string): number {
   return Number(MAX_LONG - idBytes(id).readBigInt64BE(16));
+}
+
+/** The canonical form of a stream id from a request, or INVALID_ARGUMENT "Invalid stream id". */
+export function requireStreamId(raw: string): string {
+  const id = normalizeSymphonyId(raw);
+  if (!id) throw invalidArgument("Invalid stream id");
+  return id;
 }

@@ -4,6 +4,7 @@ import {
   metadataOf,
   newSymphonyId,
   normalizeSymphonyId,
+  requireStreamId,
   SESSION_TOKEN,
   status,
   unary,
@@ -26,12 +27,6 @@ export interface AgentDeps {
   keyManagerTokens: TokenVerifier;
 }
 
-function streamIdOf(raw: string): string {
-  const id = normalizeSymphonyId(raw);
-  if (!id) throw invalidArgument("Invalid stream id");
-  return id;
-}
-
 export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer> {
   const { pod, keys } = deps;
   const podMetadata = (c: Caller) => metadataOf({ [SESSION_TOKEN]: c.sessionToken });
@@ -52,7 +47,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
   return {
     async createMessage(req, ctx) {
       const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
-      const streamId = streamIdOf(req.streamId);
+      const streamId = requireStreamId(req.streamId);
       let converted;
       try {
         converted = await convertMessageML(req.message, req.data || undefined, async (ids) => {
@@ -80,7 +75,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
       const { messages } = await unary(
         pod,
         pod.listMessages,
-        { streamId: streamIdOf(req.streamId), since: req.since, until: req.until, skip: req.skip, limit: req.limit },
+        { streamId: requireStreamId(req.streamId), since: req.since, until: req.until, skip: req.skip, limit: req.limit },
         podMetadata(caller),
       );
       return { messages: await Promise.all(messages.map((m) => decrypt(caller, m))) };

@@ -5,8 +5,8 @@ import {
   CLIENT_CERT_CN,
   invalidArgument,
   KEY_MANAGER_TOKEN,
-  normalizeSymphonyId,
   notFound,
+  requireStreamId,
   permissionDenied,
   streamNotAccessible,
   traceIdOf,
@@ -46,12 +46,6 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
 
   const caller = (ctx: CallContext) => deps.verifier.verify(ctx.metadata.get(KEY_MANAGER_TOKEN)[0]?.toString());
 
-  const streamIdOf = (raw: string) => {
-    const id = normalizeSymphonyId(raw);
-    if (!id) throw invalidArgument("Invalid stream id");
-    return id;
-  };
-
   const hasRole = async (p: Principal, roles: string[]) => {
     const user = await unary(pod, pod.getUserRoles, { userId: p.userId });
     return user.active && user.roles.some((r) => roles.includes(r));
@@ -64,7 +58,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
   /** Releases a key to a current member of the stream, auditing the decision either way. */
   const release = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
     const p = await caller(ctx);
-    const streamId = streamIdOf(rawStreamId);
+    const streamId = requireStreamId(rawStreamId);
     const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
     if (!member) {
       await audit(ctx, p, action, streamId, rotationId ?? null, "DENIED_NOT_MEMBER");
@@ -130,7 +124,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
 
     async rotateContentKey(req, ctx) {
       const p = await caller(ctx);
-      const streamId = streamIdOf(req.streamId);
+      const streamId = requireStreamId(req.streamId);
       const { owner } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
       if (!owner) await requireRole(ctx, p, ADMIN_ROLES, "ROTATE", streamId);
       const rotationId = await custody.rotate(streamId);
@@ -141,7 +135,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
 
     async shredStreamKeys(req, ctx) {
       const p = await caller(ctx);
-      const streamId = streamIdOf(req.streamId);
+      const streamId = requireStreamId(req.streamId);
       await requireRole(ctx, p, ADMIN_ROLES, "SHRED", streamId);
       const destroyed = await custody.shred(streamId, p.userId);
       await audit(ctx, p, "SHRED", streamId, null, "SHREDDED");
@@ -153,7 +147,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       const p = await caller(ctx);
       await requireRole(ctx, p, AUDIT_ROLES, "READ_AUDIT");
       if (req.limit < 0 || req.limit > 1000) throw invalidArgument("limit must be between 0 and 1000");
-      const streamId = req.streamId ? streamIdOf(req.streamId) : undefined;
+      const streamId = req.streamId ? requireStreamId(req.streamId) : undefined;
       const rows = await store.auditEntries({ streamId, userId: req.userId, since: req.since, limit: req.limit || 100 });
       return {
         entries: rows.map((r) => ({

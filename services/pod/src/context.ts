@@ -1,6 +1,5 @@
 import {
   invalidArgument,
-  normalizeSymphonyId,
   permissionDenied,
   streamNotAccessible,
   SESSION_TOKEN,
@@ -29,11 +28,6 @@ export interface PodDeps {
 export const ADMIN_ROLES = ["USER_PROVISIONING", "SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
 const MAX_PAGE = 1000;
 
-export function streamIdOf(raw: string): string {
-  const id = normalizeSymphonyId(raw);
-  if (!id) throw invalidArgument("Invalid stream id");
-  return id;
-}
 
 export function userIdOf(raw: number, field = "id"): number {
   if (!Number.isSafeInteger(raw) || raw <= 0) throw invalidArgument(`${field} must be a user id`);

@@ -1,7 +1,7 @@
-import { invalidArgument, normalizeSymphonyId, notFound, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, normalizeSymphonyId, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { streamIdOf, streamNotFound, type PodContext } from "./context.js";
+import { streamNotFound, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import type { StoredMessageRow } from "./store.js";
 import { toUserV2 } from "./users.js";
@@ -40,7 +40,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
   return {
     async storeMessage(req, ctx) {
       const p = await c.caller(ctx);
-      const streamId = streamIdOf(req.streamId);
+      const streamId = requireStreamId(req.streamId);
       const messageId = normalizeSymphonyId(req.messageId);
       if (!messageId) throw invalidArgument("Invalid message id");
       if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
@@ -57,7 +57,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
 
     async listMessages(req, ctx) {
       const p = await c.caller(ctx);
-      const streamId = streamIdOf(req.streamId);
+      const streamId = requireStreamId(req.streamId);
       if (req.limit < 0 || req.skip < 0) throw invalidArgument("skip and limit must not be negative");
       if (req.since < 0) throw invalidArgument("since must be a timestamp in milliseconds");
       if (!(await store.membership(streamId, p.userId))) streamNotFound();

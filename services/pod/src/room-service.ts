@@ -1,7 +1,7 @@
-import { invalidArgument, newSymphonyId, permissionDenied, type CallContext, type Principal, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, newSymphonyId, permissionDenied, requireStreamId, type CallContext, type Principal, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { RoomAttributes } from "@symphony/proto/pod/v1/streams";
-import { ADMIN_ROLES, page, streamIdOf, streamNotFound, userIdOf, type PodContext } from "./context.js";
+import { ADMIN_ROLES, page, streamNotFound, userIdOf, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import { mergeRoomAttributes, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
 import type { MemberRow, StreamRow } from "./store.js";
@@ -34,7 +34,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
   /** The room and the caller's membership; a non-member gets the same answer as for a missing room. */
   const memberOf = async (ctx: CallContext, rawId: string, opts: { room: boolean }): Promise<{ p: Principal; stream: StreamRow; membership: MemberRow }> => {
     const p = await c.caller(ctx);
-    const streamId = streamIdOf(rawId);
+    const streamId = requireStreamId(rawId);
     const [stream, membership] = await Promise.all([store.streamById(streamId), store.membership(streamId, p.userId)]);
     if (!stream || !membership || (opts.room && stream.type !== "ROOM")) streamNotFound();
     return { p, stream, membership };
@@ -205,7 +205,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
 
     async adminListStreamMembers(req, ctx) {
       await c.callerWithRole(ctx, ADMIN_ROLES);
-      const stream = await store.streamById(streamIdOf(req.streamId));
+      const stream = await store.streamById(requireStreamId(req.streamId));
       if (!stream) streamNotFound();
       const { skip, limit } = page(req.skip, req.limit, 100);
       const { count, members } = await store.memberPage(stream.id, skip, limit);
