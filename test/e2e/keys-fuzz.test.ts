@@ -14,7 +14,7 @@ const BODY = /^<div data-format="PresentationML" data-version="2\.0">(fuzz-[0-9a
 describe("key custody under concurrent fuzzing", () => {
   it("every read is the exact plaintext sent or an explicit refusal; no key reaches a non-member; one audit row per decision", { timeout: 120_000 }, async () => {
     const owner = await newBot("owner");
-    const admin = await newBot("fuzzadmin", ["SUPER_ADMINISTRATOR"]);
+    const admin = await newBot("fuzzadmin", ["ADMINISTRATOR"]);
     const members = await Promise.all(Array.from({ length: 4 }, () => newBot("member")));
     const outsider = await newBot("outsider");
     const roomId = await newRoom(owner.bot, members);

@@ -86,7 +86,7 @@ describe("release rules", () => {
 
 describe("crypto-shred", () => {
   it("an administrator destroys a stream's keys; its messages then answer 400, never 500", async () => {
-    const admin = await newBot("secadmin", ["SUPER_ADMINISTRATOR"]);
+    const admin = await newBot("secadmin", ["ADMINISTRATOR"]);
     const alice = await newBot();
     const roomId = await newRoom(alice.bot);
     const sent = await alice.bot.sendMessage(roomId, "<messageML>soon unreadable</messageML>");
@@ -137,7 +137,7 @@ describe("audit", () => {
 
 describe("master key rotation", () => {
   it("a new master key version is adopted online and every content key is rewrapped; old messages still decrypt", async () => {
-    const admin = await newBot("kekadmin", ["SUPER_ADMINISTRATOR"]);
+    const admin = await newBot("kekadmin", ["ADMINISTRATOR"]);
     const alice = await newBot();
     const roomId = await newRoom(alice.bot);
     await alice.bot.sendMessage(roomId, "<messageML>under the old master key</messageML>");

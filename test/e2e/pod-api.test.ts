@@ -79,6 +79,8 @@ describe("user administration", () => {
     expect((await raw("POST", `/pod/v1/admin/user/${u.userId}/roles/remove`, { headers: pod(admin), json: { id: "COMPLIANCE_OFFICER" } })).status).toBe(200);
     expect((await raw("POST", `/pod/v1/admin/user/${u.userId}/roles/remove`, { headers: pod(admin), json: { id: "COMPLIANCE_OFFICER" } })).status).toBe(404);
     expect((await raw("POST", `/pod/v1/admin/user/${u.userId}/roles/add`, { headers: pod(admin), json: { id: "EMPEROR" } })).status).toBe(400);
+    // User provisioning is not a way to become a super administrator.
+    expect((await raw("POST", `/pod/v1/admin/user/${u.userId}/roles/add`, { headers: pod(admin), json: { id: "SUPER_ADMINISTRATOR" } })).status).toBe(403);
   });
 
   it("refuses every admin path to a user without an admin role", async () => {

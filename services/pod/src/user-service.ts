@@ -1,4 +1,4 @@
-import { invalidArgument, notFound, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import { ADMIN_ROLES, page, userIdOf, type PodContext } from "./context.js";
 import type { UserRow } from "./store.js";
@@ -22,6 +22,12 @@ type UserHandlers = Pick<
 >;
 
 const MAX_LOOKUP = 100;
+// Only a super administrator makes another one: user provisioning must not be a way up.
+const SUPER_ADMIN = "SUPER_ADMINISTRATOR";
+
+function mayGrant(caller: UserRow, roles: string[]): void {
+  if (roles.includes(SUPER_ADMIN) && !caller.roles.includes(SUPER_ADMIN)) throw permissionDenied("Only a super administrator can grant SUPER_ADMINISTRATOR");
+}
 
 function csv(raw: string, what: string): string[] {
   const items = raw.split(",").map((x) => x.trim()).filter(Boolean);
@@ -52,6 +58,7 @@ export function userHandlers(c: PodContext): UserHandlers {
   return {
     async createUser(req, ctx) {
       const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
+      mayGrant(admin, req.roles);
       const created = await store.createUser(newUserRow(req.userAttributes, req.roles, admin.id, c.now()));
       if (!created) throw invalidArgument("A user with this username or email address already exists");
       return { user: toUserDetail(created) };
@@ -138,8 +145,9 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async addUserRole(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
+      const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
       const role = req.role?.id ?? "";
+      mayGrant(admin, [role]);
       if (!ROLES.has(role)) throw invalidArgument("Unknown role");
       const user = await existingUser(req.uid);
       if (!user.roles.includes(role)) await change(user, { roles: [...user.roles, role], updated_at: c.now() }, false);
