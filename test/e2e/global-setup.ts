@@ -47,7 +47,8 @@ export default async function setup(project: TestProject) {
     keysDir: join(work, "keys"),
     tlsDir: join(work, "tls"),
     logDir: join(work, "logs"),
-    serviceEnv: { gateway: { CLIENT_CA_FILE: clientCa.certFile } },
+    // Short long polls keep datafeed tests quick; the 30 s ack wait is the real one.
+    serviceEnv: { gateway: { CLIENT_CA_FILE: clientCa.certFile }, agent: { DATAFEED_POLL_MS: "2000" } },
     ...names,
   }).catch(async (err: unknown) => {
     await cleanUp();

@@ -19,6 +19,7 @@ import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanage
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import { ContentKeyCache } from "./content-keys.js";
+import { FeedStore } from "./feeds.js";
 import { agentService } from "./service.js";
 
 const config = loadConfig({
@@ -29,6 +30,9 @@ const config = loadConfig({
   subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
   revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
   keyCacheTtlMs: env.nonNegativeInt("KEY_CACHE_TTL_MS", 5 * 60_000),
+  eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
+  maxFeedsPerUser: env.positiveInt("MAX_DATAFEEDS_PER_USER", 5),
+  datafeedPollMs: env.positiveInt("DATAFEED_POLL_MS", 30_000),
 });
 const logger = createLogger("agent");
 
@@ -59,7 +63,14 @@ const server = await startGrpcServer({
     {
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
-      implementation: unaryService(logger, agentService({ pod, keys, sessions, keyManagerTokens })),
+      implementation: unaryService(logger, agentService({
+          pod,
+          keys,
+          sessions,
+          keyManagerTokens,
+          feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser),
+          pollMs: config.datafeedPollMs,
+        })),
     },
   ],
 });

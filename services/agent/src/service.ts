@@ -1,5 +1,4 @@
 import {
-  DecryptionError,
   invalidArgument,
   metadataOf,
   newSymphonyId,
@@ -15,12 +14,14 @@ import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service"
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { ContentKeyCache } from "./content-keys.js";
-import { decryptMessage, encryptMessage, envelopeRotation } from "./envelope.js";
+import { datafeedHandlers, type DatafeedDeps } from "./datafeed-service.js";
+import { readMessage } from "./decrypt.js";
+import { encryptMessage } from "./envelope.js";
 import { convertMessageML, MessageMLError } from "./messageml.js";
 import { authenticateCaller, type Caller } from "./principal.js";
 import { toV4Message } from "./v4-message.js";
 
-export interface AgentDeps {
+export interface AgentDeps extends DatafeedDeps {
   pod: PodServiceClient;
   keys: ContentKeyCache;
   sessions: TokenVerifier;
@@ -31,20 +32,11 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
   const { pod, keys } = deps;
   const podMetadata = (c: Caller) => metadataOf({ [SESSION_TOKEN]: c.sessionToken });
 
-  const decrypt = async (c: Caller, m: StoredMessage) => {
-    const rotationId = envelopeRotation(m.ciphertext);
-    if (rotationId === undefined) return toV4Message(m, { diagnostic: "Unknown message envelope" });
-    try {
-      const key = await keys.rotation(c.principal.userId, m.streamId, rotationId, c);
-      return toV4Message(m, decryptMessage(key, m.streamId, m.messageId, m.ciphertext));
-    } catch (err) {
-      // One unreadable message must not hide the rest of the list.
-      if (err instanceof DecryptionError) return toV4Message(m, { diagnostic: "Message could not be decrypted" });
-      throw err;
-    }
-  };
+  const decrypt = (c: Caller, m: StoredMessage) => readMessage(keys, c, m);
 
   return {
+    ...datafeedHandlers(deps),
+
     async createMessage(req, ctx) {
       const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
       const streamId = requireStreamId(req.streamId);

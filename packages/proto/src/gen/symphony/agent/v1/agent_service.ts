@@ -20,8 +20,9 @@ import {
 } from "@grpc/grpc-js";
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
-import { protoMetadata as protoMetadata3, RestRule } from "../../api/v1/rest.js";
-import { protoMetadata as protoMetadata2, V4Message } from "./model.js";
+import { protoMetadata as protoMetadata4, RestRule } from "../../api/v1/rest.js";
+import { protoMetadata as protoMetadata2, V4Event, V5Datafeed } from "./events.js";
+import { protoMetadata as protoMetadata3, V4Message } from "./model.js";
 
 export const protobufPackage = "symphony.agent.v1";
 
@@ -58,6 +59,41 @@ export interface GetMessageRequest {
 
 export interface GetMessageResponse {
   message?: V4Message | undefined;
+}
+
+export interface CreateDatafeedRequest {
+  tag: string;
+  includeInvisible?: boolean | undefined;
+}
+
+export interface CreateDatafeedResponse {
+  datafeed?: V5Datafeed | undefined;
+}
+
+export interface ListDatafeedsRequest {
+  tag: string;
+}
+
+export interface ListDatafeedsResponse {
+  datafeeds: V5Datafeed[];
+}
+
+export interface DeleteDatafeedRequest {
+  datafeedId: string;
+}
+
+export interface DeleteDatafeedResponse {
+}
+
+export interface ReadDatafeedRequest {
+  datafeedId: string;
+  ackId: string;
+  updatePresence?: boolean | undefined;
+}
+
+export interface ReadDatafeedResponse {
+  events: V4Event[];
+  ackId: string;
 }
 
 function createBaseCreateMessageRequest(): CreateMessageRequest {
@@ -600,6 +636,629 @@ export const GetMessageResponse: MessageFns<GetMessageResponse> = {
   },
 };
 
+function createBaseCreateDatafeedRequest(): CreateDatafeedRequest {
+  return { tag: "", includeInvisible: undefined };
+}
+
+export const CreateDatafeedRequest: MessageFns<CreateDatafeedRequest> = {
+  encode(message: CreateDatafeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    if (message.includeInvisible !== undefined) {
+      writer.uint32(16).bool(message.includeInvisible);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDatafeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDatafeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeInvisible = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDatafeedRequest {
+    return {
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      includeInvisible: isSet(object.includeInvisible)
+        ? globalThis.Boolean(object.includeInvisible)
+        : isSet(object.include_invisible)
+        ? globalThis.Boolean(object.include_invisible)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateDatafeedRequest): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.includeInvisible !== undefined) {
+      obj.includeInvisible = message.includeInvisible;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDatafeedRequest>, I>>(base?: I): CreateDatafeedRequest {
+    return CreateDatafeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDatafeedRequest>, I>>(object: I): CreateDatafeedRequest {
+    const message = createBaseCreateDatafeedRequest();
+    message.tag = object.tag ?? "";
+    message.includeInvisible = object.includeInvisible ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateDatafeedResponse(): CreateDatafeedResponse {
+  return { datafeed: undefined };
+}
+
+export const CreateDatafeedResponse: MessageFns<CreateDatafeedResponse> = {
+  encode(message: CreateDatafeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datafeed !== undefined) {
+      V5Datafeed.encode(message.datafeed, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDatafeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDatafeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeed = V5Datafeed.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDatafeedResponse {
+    return { datafeed: isSet(object.datafeed) ? V5Datafeed.fromJSON(object.datafeed) : undefined };
+  },
+
+  toJSON(message: CreateDatafeedResponse): unknown {
+    const obj: any = {};
+    if (message.datafeed !== undefined) {
+      obj.datafeed = V5Datafeed.toJSON(message.datafeed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDatafeedResponse>, I>>(base?: I): CreateDatafeedResponse {
+    return CreateDatafeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDatafeedResponse>, I>>(object: I): CreateDatafeedResponse {
+    const message = createBaseCreateDatafeedResponse();
+    message.datafeed = (object.datafeed !== undefined && object.datafeed !== null)
+      ? V5Datafeed.fromPartial(object.datafeed)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListDatafeedsRequest(): ListDatafeedsRequest {
+  return { tag: "" };
+}
+
+export const ListDatafeedsRequest: MessageFns<ListDatafeedsRequest> = {
+  encode(message: ListDatafeedsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tag !== "") {
+      writer.uint32(10).string(message.tag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDatafeedsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDatafeedsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDatafeedsRequest {
+    return { tag: isSet(object.tag) ? globalThis.String(object.tag) : "" };
+  },
+
+  toJSON(message: ListDatafeedsRequest): unknown {
+    const obj: any = {};
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDatafeedsRequest>, I>>(base?: I): ListDatafeedsRequest {
+    return ListDatafeedsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDatafeedsRequest>, I>>(object: I): ListDatafeedsRequest {
+    const message = createBaseListDatafeedsRequest();
+    message.tag = object.tag ?? "";
+    return message;
+  },
+};
+
+function createBaseListDatafeedsResponse(): ListDatafeedsResponse {
+  return { datafeeds: [] };
+}
+
+export const ListDatafeedsResponse: MessageFns<ListDatafeedsResponse> = {
+  encode(message: ListDatafeedsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.datafeeds) {
+      V5Datafeed.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDatafeedsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDatafeedsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeeds.push(V5Datafeed.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDatafeedsResponse {
+    return {
+      datafeeds: globalThis.Array.isArray(object?.datafeeds)
+        ? object.datafeeds.map((e: any) => V5Datafeed.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDatafeedsResponse): unknown {
+    const obj: any = {};
+    if (message.datafeeds?.length) {
+      obj.datafeeds = message.datafeeds.map((e) => V5Datafeed.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDatafeedsResponse>, I>>(base?: I): ListDatafeedsResponse {
+    return ListDatafeedsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDatafeedsResponse>, I>>(object: I): ListDatafeedsResponse {
+    const message = createBaseListDatafeedsResponse();
+    message.datafeeds = object.datafeeds?.map((e) => V5Datafeed.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteDatafeedRequest(): DeleteDatafeedRequest {
+  return { datafeedId: "" };
+}
+
+export const DeleteDatafeedRequest: MessageFns<DeleteDatafeedRequest> = {
+  encode(message: DeleteDatafeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datafeedId !== "") {
+      writer.uint32(10).string(message.datafeedId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDatafeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDatafeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeedId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDatafeedRequest {
+    return {
+      datafeedId: isSet(object.datafeedId)
+        ? globalThis.String(object.datafeedId)
+        : isSet(object.datafeed_id)
+        ? globalThis.String(object.datafeed_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteDatafeedRequest): unknown {
+    const obj: any = {};
+    if (message.datafeedId !== "") {
+      obj.datafeedId = message.datafeedId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDatafeedRequest>, I>>(base?: I): DeleteDatafeedRequest {
+    return DeleteDatafeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDatafeedRequest>, I>>(object: I): DeleteDatafeedRequest {
+    const message = createBaseDeleteDatafeedRequest();
+    message.datafeedId = object.datafeedId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteDatafeedResponse(): DeleteDatafeedResponse {
+  return {};
+}
+
+export const DeleteDatafeedResponse: MessageFns<DeleteDatafeedResponse> = {
+  encode(_: DeleteDatafeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDatafeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDatafeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteDatafeedResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteDatafeedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDatafeedResponse>, I>>(base?: I): DeleteDatafeedResponse {
+    return DeleteDatafeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDatafeedResponse>, I>>(_: I): DeleteDatafeedResponse {
+    const message = createBaseDeleteDatafeedResponse();
+    return message;
+  },
+};
+
+function createBaseReadDatafeedRequest(): ReadDatafeedRequest {
+  return { datafeedId: "", ackId: "", updatePresence: undefined };
+}
+
+export const ReadDatafeedRequest: MessageFns<ReadDatafeedRequest> = {
+  encode(message: ReadDatafeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datafeedId !== "") {
+      writer.uint32(10).string(message.datafeedId);
+    }
+    if (message.ackId !== "") {
+      writer.uint32(18).string(message.ackId);
+    }
+    if (message.updatePresence !== undefined) {
+      writer.uint32(24).bool(message.updatePresence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadDatafeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadDatafeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeedId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ackId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.updatePresence = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadDatafeedRequest {
+    return {
+      datafeedId: isSet(object.datafeedId)
+        ? globalThis.String(object.datafeedId)
+        : isSet(object.datafeed_id)
+        ? globalThis.String(object.datafeed_id)
+        : "",
+      ackId: isSet(object.ackId)
+        ? globalThis.String(object.ackId)
+        : isSet(object.ack_id)
+        ? globalThis.String(object.ack_id)
+        : "",
+      updatePresence: isSet(object.updatePresence)
+        ? globalThis.Boolean(object.updatePresence)
+        : isSet(object.update_presence)
+        ? globalThis.Boolean(object.update_presence)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReadDatafeedRequest): unknown {
+    const obj: any = {};
+    if (message.datafeedId !== "") {
+      obj.datafeedId = message.datafeedId;
+    }
+    if (message.ackId !== "") {
+      obj.ackId = message.ackId;
+    }
+    if (message.updatePresence !== undefined) {
+      obj.updatePresence = message.updatePresence;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadDatafeedRequest>, I>>(base?: I): ReadDatafeedRequest {
+    return ReadDatafeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadDatafeedRequest>, I>>(object: I): ReadDatafeedRequest {
+    const message = createBaseReadDatafeedRequest();
+    message.datafeedId = object.datafeedId ?? "";
+    message.ackId = object.ackId ?? "";
+    message.updatePresence = object.updatePresence ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReadDatafeedResponse(): ReadDatafeedResponse {
+  return { events: [], ackId: "" };
+}
+
+export const ReadDatafeedResponse: MessageFns<ReadDatafeedResponse> = {
+  encode(message: ReadDatafeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      V4Event.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.ackId !== "") {
+      writer.uint32(18).string(message.ackId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadDatafeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadDatafeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(V4Event.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ackId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadDatafeedResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => V4Event.fromJSON(e)) : [],
+      ackId: isSet(object.ackId)
+        ? globalThis.String(object.ackId)
+        : isSet(object.ack_id)
+        ? globalThis.String(object.ack_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReadDatafeedResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => V4Event.toJSON(e));
+    }
+    if (message.ackId !== "") {
+      obj.ackId = message.ackId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadDatafeedResponse>, I>>(base?: I): ReadDatafeedResponse {
+    return ReadDatafeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadDatafeedResponse>, I>>(object: I): ReadDatafeedResponse {
+    const message = createBaseReadDatafeedResponse();
+    message.events = object.events?.map((e) => V4Event.fromPartial(e)) || [];
+    message.ackId = object.ackId ?? "";
+    return message;
+  },
+};
+
 /**
  * The agent: MessageML conversion and the encryption boundary. Calls carry the
  * caller's `session-token` and `key-manager-token` metadata entries.
@@ -626,6 +1285,52 @@ export const AgentServiceService = {
       Buffer.from(ListMessagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
   },
+  createDatafeed: {
+    path: "/symphony.agent.v1.AgentService/CreateDatafeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateDatafeedRequest): Buffer =>
+      Buffer.from(CreateDatafeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateDatafeedRequest => CreateDatafeedRequest.decode(value),
+    responseSerialize: (value: CreateDatafeedResponse): Buffer =>
+      Buffer.from(CreateDatafeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateDatafeedResponse => CreateDatafeedResponse.decode(value),
+  },
+  listDatafeeds: {
+    path: "/symphony.agent.v1.AgentService/ListDatafeeds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDatafeedsRequest): Buffer => Buffer.from(ListDatafeedsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDatafeedsRequest => ListDatafeedsRequest.decode(value),
+    responseSerialize: (value: ListDatafeedsResponse): Buffer =>
+      Buffer.from(ListDatafeedsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDatafeedsResponse => ListDatafeedsResponse.decode(value),
+  },
+  deleteDatafeed: {
+    path: "/symphony.agent.v1.AgentService/DeleteDatafeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteDatafeedRequest): Buffer =>
+      Buffer.from(DeleteDatafeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteDatafeedRequest => DeleteDatafeedRequest.decode(value),
+    responseSerialize: (value: DeleteDatafeedResponse): Buffer =>
+      Buffer.from(DeleteDatafeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteDatafeedResponse => DeleteDatafeedResponse.decode(value),
+  },
+  /**
+   * Long poll: answers as soon as events are there, or empty after the poll timeout. The ackId
+   * of the previous answer acknowledges its events; unacknowledged ones come back after 30 s.
+   */
+  readDatafeed: {
+    path: "/symphony.agent.v1.AgentService/ReadDatafeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadDatafeedRequest): Buffer => Buffer.from(ReadDatafeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadDatafeedRequest => ReadDatafeedRequest.decode(value),
+    responseSerialize: (value: ReadDatafeedResponse): Buffer =>
+      Buffer.from(ReadDatafeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadDatafeedResponse => ReadDatafeedResponse.decode(value),
+  },
   getMessage: {
     path: "/symphony.agent.v1.AgentService/GetMessage" as const,
     requestStream: false as const,
@@ -640,6 +1345,14 @@ export const AgentServiceService = {
 export interface AgentServiceServer extends UntypedServiceImplementation {
   createMessage: handleUnaryCall<CreateMessageRequest, CreateMessageResponse>;
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  createDatafeed: handleUnaryCall<CreateDatafeedRequest, CreateDatafeedResponse>;
+  listDatafeeds: handleUnaryCall<ListDatafeedsRequest, ListDatafeedsResponse>;
+  deleteDatafeed: handleUnaryCall<DeleteDatafeedRequest, DeleteDatafeedResponse>;
+  /**
+   * Long poll: answers as soon as events are there, or empty after the poll timeout. The ackId
+   * of the previous answer acknowledges its events; unacknowledged ones come back after 30 s.
+   */
+  readDatafeed: handleUnaryCall<ReadDatafeedRequest, ReadDatafeedResponse>;
   getMessage: handleUnaryCall<GetMessageRequest, GetMessageResponse>;
 }
 
@@ -673,6 +1386,70 @@ export interface AgentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  createDatafeed(
+    request: CreateDatafeedRequest,
+    callback: (error: ServiceError | null, response: CreateDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  createDatafeed(
+    request: CreateDatafeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  createDatafeed(
+    request: CreateDatafeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  listDatafeeds(
+    request: ListDatafeedsRequest,
+    callback: (error: ServiceError | null, response: ListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  listDatafeeds(
+    request: ListDatafeedsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  listDatafeeds(
+    request: ListDatafeedsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  deleteDatafeed(
+    request: DeleteDatafeedRequest,
+    callback: (error: ServiceError | null, response: DeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  deleteDatafeed(
+    request: DeleteDatafeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  deleteDatafeed(
+    request: DeleteDatafeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Long poll: answers as soon as events are there, or empty after the poll timeout. The ackId
+   * of the previous answer acknowledges its events; unacknowledged ones come back after 30 s.
+   */
+  readDatafeed(
+    request: ReadDatafeedRequest,
+    callback: (error: ServiceError | null, response: ReadDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  readDatafeed(
+    request: ReadDatafeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  readDatafeed(
+    request: ReadDatafeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadDatafeedResponse) => void,
   ): ClientUnaryCall;
   getMessage(
     request: GetMessageRequest,
@@ -731,9 +1508,17 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.ListMessagesResponse": ListMessagesResponse,
     ".symphony.agent.v1.GetMessageRequest": GetMessageRequest,
     ".symphony.agent.v1.GetMessageResponse": GetMessageResponse,
+    ".symphony.agent.v1.CreateDatafeedRequest": CreateDatafeedRequest,
+    ".symphony.agent.v1.CreateDatafeedResponse": CreateDatafeedResponse,
+    ".symphony.agent.v1.ListDatafeedsRequest": ListDatafeedsRequest,
+    ".symphony.agent.v1.ListDatafeedsResponse": ListDatafeedsResponse,
+    ".symphony.agent.v1.DeleteDatafeedRequest": DeleteDatafeedRequest,
+    ".symphony.agent.v1.DeleteDatafeedResponse": DeleteDatafeedResponse,
+    ".symphony.agent.v1.ReadDatafeedRequest": ReadDatafeedRequest,
+    ".symphony.agent.v1.ReadDatafeedResponse": ReadDatafeedResponse,
     ".symphony.agent.v1.AgentService": AgentServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4],
   options: {
     services: {
       "AgentService": {
@@ -748,6 +1533,24 @@ export const protoMetadata: ProtoMetadata = {
             "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
             "http": HttpRule.decode(
               Buffer.from("YghtZXNzYWdlcxIkL2FnZW50L3Y0L3N0cmVhbS97c3RyZWFtX2lkfS9tZXNzYWdl", "base64"),
+            ),
+          },
+          "CreateDatafeed": {
+            "rest": RestRule.decode(Buffer.from("CAIQyQE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgEqYghkYXRhZmVlZCITL2FnZW50L3Y1L2RhdGFmZWVkcw==", "base64")),
+          },
+          "ListDatafeeds": {
+            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
+            "http": HttpRule.decode(Buffer.from("YglkYXRhZmVlZHMSEy9hZ2VudC92NS9kYXRhZmVlZHM=", "base64")),
+          },
+          "DeleteDatafeed": {
+            "rest": RestRule.decode(Buffer.from("CAIQzAE=", "base64")),
+            "http": HttpRule.decode(Buffer.from("KiEvYWdlbnQvdjUvZGF0YWZlZWRzL3tkYXRhZmVlZF9pZH0=", "base64")),
+          },
+          "ReadDatafeed": {
+            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from("OgEqIiYvYWdlbnQvdjUvZGF0YWZlZWRzL3tkYXRhZmVlZF9pZH0vcmVhZA==", "base64"),
             ),
           },
           "GetMessage": {

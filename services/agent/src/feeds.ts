@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from "node:crypto";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
+import { invalidArgument, type Bus } from "@symphony/kit";
+
+// Datafeeds are durable JetStream pull consumers on the events stream, one per feed, filtered on
+// the owner's subject: all state lives in JetStream, so any agent replica serves any feed.
+const ACK_WAIT_MS = 30_000;
+const IDLE_TTL_MS = 30 * 60_000;
+const MAX_BATCH = 100;
+// Once the first event of a read has arrived, wait this long for more to share the answer.
+const GATHER_MS = 50;
+const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
+const TAG = /^[A-Za-z0-9-]{1,100}$/;
+
+export interface Feed {
+  id: string;
+  owner: number;
+  createdAt: number;
+  consumer: string;
+}
+
+interface Description {
+  owner: number;
+  feedId: string;
+  createdAt: number;
+}
+
+export const feedGone = () => invalidArgument("The datafeed does not exist or has expired; create a new one");
+
+export class FeedStore {
+  constructor(
+    private readonly bus: Bus,
+    private readonly streamName: string,
+    private readonly subjectPrefix: string,
+    private readonly maxPerUser: number,
+  ) {}
+
+  private consumerName(owner: number, feedId: string): string {
+    return `feed_${owner}_${createHash("sha256").update(feedId).digest("hex").slice(0, 20)}`;
+  }
+
+  async list(owner: number): Promise<Feed[]> {
+    const feeds: Feed[] = [];
+    for await (const info of this.bus.jsm.consumers.list(this.streamName)) {
+      if (!info.name.startsWith(`feed_${owner}_`)) continue;
+      const d = JSON.parse(info.config.description ?? "{}") as Description;
+      if (d.owner === owner) feeds.push({ id: d.feedId, owner, createdAt: d.createdAt, consumer: info.name });
+    }
+    return feeds.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async create(owner: number, tag: string): Promise<Feed> {
+    if (tag && !TAG.test(tag)) throw invalidArgument("tag must be 1 to 100 letters, digits or dashes");
+    const existing = await this.list(owner);
+    const id = tag ? `${tag}_f` : `${randomBytes(12).toString("hex")}_f`;
+    const same = existing.find((f) => f.id === id);
+    if (same) return same;
+    if (existing.length >= this.maxPerUser) throw invalidArgument(`A user may have at most ${this.maxPerUser} datafeeds`);
+    const createdAt = Date.now();
+    const consumer = this.consumerName(owner, id);
+    await this.bus.jsm.consumers.add(this.streamName, {
+      durable_name: consumer,
+      description: JSON.stringify({ owner, feedId: id, createdAt } satisfies Description),
+      filter_subject: `${this.subjectPrefix}.events.user.${owner}.>`,
+      deliver_policy: DeliverPolicy.New,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ACK_WAIT_MS),
+      inactive_threshold: nanos(IDLE_TTL_MS),
+    });
+    return { id, owner, createdAt, consumer };
+  }
+
+  /** The caller's feed; another user's feed or a missing one is the same 400. */
+  async get(owner: number, feedId: string): Promise<Feed> {
+    if (!FEED_ID.test(feedId) || feedId.length > 128) throw feedGone();
+    const consumer = this.consumerName(owner, feedId);
+    const info = await this.bus.jsm.consumers.info(this.streamName, consumer).catch(() => undefined);
+    if (!info) throw feedGone();
+    const d = JSON.parse(info.config.description ?? "{}") as Description;
+    if (d.owner !== owner || d.feedId !== feedId) throw feedGone();
+    return { id: feedId, owner, createdAt: d.createdAt, consumer };
+  }
+
+  async delete(feed: Feed): Promise<void> {
+    await this.bus.jsm.consumers.delete(this.streamName, feed.consumer);
+  }
+
+  /** Acknowledges the events of a previous answer; a malformed or foreign ackId is a 400. */
+  async ack(feed: Feed, ackId: string): Promise<void> {
+    if (!ackId) return;
+    const replies = decodeAckId(ackId, `.${this.streamName}.${feed.consumer}.`);
+    for (const reply of replies) this.bus.nc.publish(reply, "+ACK");
+    await this.bus.nc.flush();
+  }
+
+  /** Waits up to pollMs for events, then returns what arrived with the ackId that acknowledges them. */
+  async next(feed: Feed, pollMs: number): Promise<{ messages: JsMsg[]; ackId: string }> {
+    const consumer = await this.bus.js.consumers.get(this.streamName, feed.consumer);
+    const iterator = await consumer.fetch({ max_messages: MAX_BATCH, expires: Math.max(1000, pollMs) });
+    const messages: JsMsg[] = [];
+    let gather: NodeJS.Timeout | undefined;
+    for await (const m of iterator) {
+      messages.push(m);
+      // Unread messages of a stopped fetch are not lost: unacknowledged, they come back after the ack wait.
+      gather ??= setTimeout(() => iterator.stop(), GATHER_MS);
+    }
+    clearTimeout(gather);
+    // The ack subject travels in the ackId, so whichever replica serves the next read can ack.
+    // The client's JsMsg type hides it, its implementation exposes it.
+    const replies = messages.map((m) => (m as unknown as { reply: string }).reply);
+    return { messages, ackId: messages.length > 0 ? encodeAckId(replies) : "" };
+  }
+}
+
+function encodeAckId(replies: string[]): string {
+  return deflateRawSync(Buffer.from(JSON.stringify(replies))).toString("base64url");
+}
+
+function decodeAckId(ackId: string, mustContain: string): string[] {
+  const malformed = () => invalidArgument("The format of the provided ackId is incorrect");
+  if (ackId.length > 64 * 1024 || !/^[A-Za-z0-9_-]+$/.test(ackId)) throw malformed();
+  let replies: unknown;
+  try {
+    replies = JSON.parse(inflateRawSync(Buffer.from(ackId, "base64url"), { maxOutputLength: 1024 * 1024 }).toString());
+  } catch {
+    throw malformed();
+  }
+  if (!Array.isArray(replies) || replies.length > MAX_BATCH) throw malformed();
+  for (const r of replies) {
+    if (typeof r !== "string" || !r.startsWith("$JS.ACK.") || !r.includes(mustContain) || !/^[\w.$-]+$/.test(r)) throw malformed();
+  }
+  return replies as string[];
+}

@@ -1,0 +1,61 @@
+import { Event } from "@symphony/proto/events/v1/events";
+import type { V4Event, V4Payload, V4StreamEvent } from "@symphony/proto/agent/v1/events";
+import type { V4User } from "@symphony/proto/agent/v1/model";
+import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
+import type { UserV2 } from "@symphony/proto/pod/v1/users";
+
+// The V4Payload field of each event type the pod publishes.
+const PAYLOAD_FIELD: Record<string, keyof V4Payload> = {
+  MESSAGESENT: "messageSent",
+  INSTANTMESSAGECREATED: "instantMessageCreated",
+  ROOMCREATED: "roomCreated",
+  ROOMUPDATED: "roomUpdated",
+  ROOMDEACTIVATED: "roomDeactivated",
+  ROOMREACTIVATED: "roomReactivated",
+  USERJOINEDROOM: "userJoinedRoom",
+  USERLEFTROOM: "userLeftRoom",
+  ROOMMEMBERPROMOTEDTOOWNER: "roomMemberPromotedToOwner",
+  ROOMMEMBERDEMOTEDFROMOWNER: "roomMemberDemotedFromOwner",
+};
+
+export const toV4User = (u: UserV2 | undefined, id: number): V4User => ({
+  userId: u?.id ?? id,
+  firstName: u?.firstName ?? "",
+  lastName: u?.lastName ?? "",
+  displayName: u?.displayName ?? "",
+  email: u?.emailAddress ?? "",
+  username: u?.username ?? "",
+});
+
+/** User ids whose profiles the V4Events of these events show. */
+export function usersOf(events: Event[]): number[] {
+  return [...new Set(events.flatMap((e) => [e.initiatorUserId, ...(e.membershipChanged ? [e.membershipChanged.affectedUserId] : [])]))];
+}
+
+export function storedMessageOf(e: Event, sender: UserV2 | undefined): StoredMessage | undefined {
+  if (!e.messageSent) return undefined;
+  return { messageId: e.messageSent.messageId, streamId: e.streamId, streamType: e.streamType, timestamp: e.timestamp, sender, ciphertext: e.messageSent.ciphertext };
+}
+
+/** The public V4Event for a published event; `message` is the decrypted MESSAGESENT content. */
+export function toV4Event(e: Event, users: Map<number, UserV2>, message?: V4Payload["messageSent"]): V4Event | undefined {
+  const field = PAYLOAD_FIELD[e.type];
+  if (!field) return undefined;
+  const stream = { streamId: e.streamId, streamType: e.streamType, roomName: e.roomCreated?.name ?? "" };
+  const streamEvent: V4StreamEvent = {
+    stream,
+    affectedUser: e.membershipChanged ? toV4User(users.get(e.membershipChanged.affectedUserId), e.membershipChanged.affectedUserId) : undefined,
+    roomProperties: e.type === "ROOMCREATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
+    newRoomProperties: e.type === "ROOMUPDATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
+  };
+  return {
+    id: e.id,
+    messageId: e.messageSent?.messageId ?? "",
+    timestamp: e.timestamp,
+    type: e.type,
+    initiator: { user: toV4User(users.get(e.initiatorUserId), e.initiatorUserId) },
+    payload: { [field]: field === "messageSent" ? message : streamEvent },
+  };
+}
+
+export const decodeEvent = (data: Uint8Array) => Event.decode(data);

@@ -1,0 +1,141 @@
+import { SymphonyBot } from "@symphony/sdk";
+import { describe, expect, it } from "vitest";
+import { authHeaders, mesh, newBot, newRoom, raw, validatingFetch, type TestBot } from "./harness.js";
+
+interface V4Event {
+  id: string;
+  type: string;
+  messageId?: string;
+  initiator: { user: { userId: number; username?: string } };
+  payload: Record<string, { message?: { message: string; messageId: string }; stream?: { streamId: string }; affectedUser?: { userId: number } }>;
+}
+const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
+const PML = (inner: string) => `<div data-format="PresentationML" data-version="2.0">${inner}</div>`;
+
+async function createFeed(bot: TestBot, body: object = {}): Promise<string> {
+  const res = await raw("POST", "/agent/v5/datafeeds", { headers: authHeaders(bot.bot), json: body });
+  expect(res.status).toBe(201);
+  return (res.body as { id: string }).id;
+}
+
+async function read(bot: TestBot, feedId: string, ackId = ""): Promise<{ events: V4Event[]; ackId: string }> {
+  const res = await raw("POST", `/agent/v5/datafeeds/${feedId}/read`, { headers: authHeaders(bot.bot), json: { ackId } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const body = res.body as { events?: V4Event[]; ackId?: string };
+  return { events: body.events ?? [], ackId: body.ackId ?? "" };
+}
+
+/** Reads (acknowledging as it goes) until `count` events arrived or the time is up. */
+async function readUntil(bot: TestBot, feedId: string, count: number, timeoutMs = 15_000): Promise<V4Event[]> {
+  const events: V4Event[] = [];
+  let ackId = "";
+  const until = Date.now() + timeoutMs;
+  while (events.length < count && Date.now() < until) {
+    const batch = await read(bot, feedId, ackId);
+    events.push(...batch.events);
+    ackId = batch.ackId;
+  }
+  if (ackId) await read(bot, feedId, ackId);
+  return events;
+}
+
+describe("datafeed v5 lifecycle", () => {
+  it("creates (201), lists, deletes (204) feeds; a deleted feed's read is 400", async () => {
+    const bot = await newBot();
+    const id = await createFeed(bot);
+    expect(id).toMatch(FEED_ID);
+    const list = await raw("GET", "/agent/v5/datafeeds", { headers: authHeaders(bot.bot) });
+    expect(list.body).toEqual([{ id, createdAt: expect.any(Number), type: "fanout" }]);
+    const tagged = await createFeed(bot, { tag: "worker-1" });
+    expect(tagged).toBe("worker-1_f");
+    expect(await createFeed(bot, { tag: "worker-1" })).toBe(tagged);
+    expect((await raw("GET", "/agent/v5/datafeeds?tag=worker-1", { headers: authHeaders(bot.bot) })).body).toEqual([expect.objectContaining({ id: tagged })]);
+    expect((await raw("DELETE", `/agent/v5/datafeeds/${id}`, { headers: authHeaders(bot.bot) })).status).toBe(204);
+    const gone = await raw("POST", `/agent/v5/datafeeds/${id}/read`, { headers: authHeaders(bot.bot), json: { ackId: "" } });
+    expect(gone.status).toBe(400);
+    expect(gone.body).toEqual({ code: 400, message: expect.stringContaining("create a new one") });
+  });
+
+  it("refuses a sixth feed per user with a 400 (the only client error the spec lists for create)", async () => {
+    const bot = await newBot();
+    for (let i = 0; i < 5; i++) await createFeed(bot);
+    const res = await raw("POST", "/agent/v5/datafeeds", { headers: authHeaders(bot.bot), json: {} });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ code: 400, message: "A user may have at most 5 datafeeds" });
+  });
+
+  it("answers unknown feeds, other users' feeds and malformed ackIds with 400", async () => {
+    const a = await newBot();
+    const b = await newBot();
+    const feedA = await createFeed(a);
+    const feedB = await createFeed(b);
+    for (const [feed, ackId] of [["nope_f", ""], ["../../x", ""], [feedB, ""], [feedA, "!!!"], [feedA, "AAAA"], [feedA, "x".repeat(70_000)]]) {
+      const res = await raw("POST", `/agent/v5/datafeeds/${encodeURIComponent(feed!)}/read`, { headers: authHeaders(a.bot), json: { ackId } });
+      expect(res.status, `${feed} ${ackId!.slice(0, 10)}`).toBe(400);
+    }
+    expect((await raw("DELETE", `/agent/v5/datafeeds/${feedB}`, { headers: authHeaders(a.bot) })).status).toBe(400);
+  });
+});
+
+describe("datafeed v5 delivery", () => {
+  it("delivers room, membership and decrypted message events to every member, with the right initiator; nothing to outsiders", async () => {
+    const alice = await newBot("alice");
+    const bob = await newBot("bob");
+    const carol = await newBot("carol");
+    const [feedA, feedB, feedC] = [await createFeed(alice), await createFeed(bob), await createFeed(carol)];
+    const roomId = await newRoom(alice.bot, [bob]);
+    const sent = await alice.bot.sendMessage(roomId, "<messageML>hello <b>feed</b></messageML>");
+
+    const bobs = await readUntil(bob, feedB, 2);
+    expect(bobs.map((e) => e.type)).toEqual(["USERJOINEDROOM", "MESSAGESENT"]);
+    const [joined, message] = bobs;
+    expect(joined!.initiator.user.userId).toBe(alice.userId);
+    expect(joined!.payload.userJoinedRoom).toMatchObject({ stream: { streamId: roomId }, affectedUser: { userId: bob.userId } });
+    expect(message).toMatchObject({ messageId: sent.messageId, initiator: { user: { userId: alice.userId, username: alice.username } } });
+    expect(message!.payload.messageSent!.message).toMatchObject({ messageId: sent.messageId, message: PML("hello <b>feed</b>") });
+
+    const alices = await readUntil(alice, feedA, 4);
+    expect(alices.map((e) => e.type)).toEqual(["ROOMCREATED", "USERJOINEDROOM", "USERJOINEDROOM", "MESSAGESENT"]);
+    expect((await read(carol, feedC)).events).toEqual([]);
+  });
+
+  it("the feed outlives the session: after logout and a new login the same feed reads on", async () => {
+    const alice = await newBot();
+    const feed = await createFeed(alice);
+    await raw("POST", "/login/v1/logout", { headers: { sessionToken: alice.bot.sessionToken }, json: {} });
+    const again = { ...alice, bot: await SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username: alice.username, privateKeyPem: alice.privateKeyPem, fetch: validatingFetch }) };
+    await newRoom(again.bot);
+    expect((await readUntil(again, feed, 2)).map((e) => e.type)).toEqual(["ROOMCREATED", "USERJOINEDROOM"]);
+  });
+
+  it("redelivers an unacknowledged batch after the 30 s ack wait, never an acknowledged one", { timeout: 90_000 }, async () => {
+    const alice = await newBot();
+    const feed = await createFeed(alice);
+    const roomId = await newRoom(alice.bot);
+    const first = await readUntilBatch(alice, feed, 2);
+    // Not acknowledged: the next read sends no ackId.
+    await alice.bot.sendMessage(roomId, "<messageML>second batch</messageML>");
+    const second = await readUntilBatch(alice, feed, 1);
+    expect(second.events.map((e) => e.type)).toEqual(["MESSAGESENT"]);
+    // Acknowledge the second batch only, then wait for the first to come back.
+    let ackId = second.ackId;
+    const redelivered: V4Event[] = [];
+    const until = Date.now() + 45_000;
+    while (redelivered.length < 2 && Date.now() < until) {
+      const batch = await read(alice, feed, ackId);
+      redelivered.push(...batch.events);
+      ackId = batch.ackId;
+    }
+    expect(redelivered.map((e) => e.id).sort()).toEqual(first.events.map((e) => e.id).sort());
+  });
+});
+
+async function readUntilBatch(bot: TestBot, feedId: string, count: number): Promise<{ events: V4Event[]; ackId: string }> {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const batch = await read(bot, feedId);
+    if (batch.events.length >= count) return batch;
+    expect(batch.events).toEqual([]);
+  }
+  throw new Error("events did not arrive");
+}
