@@ -139,3 +139,33 @@ async function readUntilBatch(bot: TestBot, feedId: string, count: number): Prom
   }
   throw new Error("events did not arrive");
 }
+
+describe("datafeed v4 (the official clients' v1 loop)", () => {
+  it("creates a feed, reads events as an array, answers 204 on poll timeout, and each read acknowledges the previous", async () => {
+    const alice = await newBot();
+    const created = await raw("POST", "/agent/v4/datafeed/create", { headers: authHeaders(alice.bot), json: {} });
+    expect(created.status).toBe(200);
+    const id = (created.body as { id: string }).id;
+    const readV4 = () => raw("GET", `/agent/v4/datafeed/${id}/read`, { headers: authHeaders(alice.bot) });
+
+    expect((await readV4()).status).toBe(204);
+    await newRoom(alice.bot);
+    const events: V4Event[] = [];
+    for (let i = 0; i < 8 && events.length < 2; i++) {
+      const res = await readV4();
+      if (res.status === 200) events.push(...(res.body as V4Event[]));
+    }
+    expect(events.map((e) => e.type)).toEqual(["ROOMCREATED", "USERJOINEDROOM"]);
+    // This read acknowledged the batch before it: nothing is pending any more.
+    expect((await readV4()).status).toBe(204);
+  });
+
+  it("keeps v4 and v5 feeds apart: each API answers 400 for the other's feed", async () => {
+    const alice = await newBot();
+    const v4 = ((await raw("POST", "/agent/v4/datafeed/create", { headers: authHeaders(alice.bot), json: {} })).body as { id: string }).id;
+    const v5 = await createFeed(alice);
+    expect((await raw("POST", `/agent/v5/datafeeds/${v4}/read`, { headers: authHeaders(alice.bot), json: {} })).status).toBe(400);
+    expect((await raw("GET", `/agent/v4/datafeed/${v5}/read`, { headers: authHeaders(alice.bot) })).status).toBe(400);
+    expect(((await raw("GET", "/agent/v5/datafeeds", { headers: authHeaders(alice.bot) })).body as { id: string }[]).map((f) => f.id)).toEqual([v5]);
+  });
+});

@@ -1,21 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
 import { nanos } from "@nats-io/transport-node";
 import { invalidArgument, type Bus } from "@symphony/kit";
 
 // Datafeeds are durable JetStream pull consumers on the events stream, one per feed, filtered on
 // the owner's subject: all state lives in JetStream, so any agent replica serves any feed.
 const ACK_WAIT_MS = 30_000;
-const IDLE_TTL_MS = 30 * 60_000;
 const MAX_BATCH = 100;
 // Once the first event of a read has arrived, wait this long for more to share the answer.
 const GATHER_MS = 50;
-const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
+// v5 ids have the form the official clients look for; v4 ids are plain, so neither API reads the other's feeds.
+const FEED_ID = { v5: /^[^\s_]+_f(_[^\s_]+)?$/, v4: /^[0-9a-f]{24}$/ };
 const TAG = /^[A-Za-z0-9-]{1,100}$/;
+
+export type FeedKind = keyof typeof FEED_ID;
 
 export interface Feed {
   id: string;
+  kind: FeedKind;
   owner: number;
   createdAt: number;
   consumer: string;
@@ -24,6 +28,7 @@ export interface Feed {
 interface Description {
   owner: number;
   feedId: string;
+  kind: FeedKind;
   createdAt: number;
 }
 
@@ -35,6 +40,8 @@ export class FeedStore {
     private readonly streamName: string,
     private readonly subjectPrefix: string,
     private readonly maxPerUser: number,
+    /** A feed nobody reads for this long is deleted by JetStream (Symphony: 30 minutes). */
+    private readonly idleTtlMs = 30 * 60_000,
   ) {}
 
   private consumerName(owner: number, feedId: string): string {
@@ -46,15 +53,16 @@ export class FeedStore {
     for await (const info of this.bus.jsm.consumers.list(this.streamName)) {
       if (!info.name.startsWith(`feed_${owner}_`)) continue;
       const d = JSON.parse(info.config.description ?? "{}") as Description;
-      if (d.owner === owner) feeds.push({ id: d.feedId, owner, createdAt: d.createdAt, consumer: info.name });
+      if (d.owner === owner) feeds.push({ id: d.feedId, kind: d.kind, owner, createdAt: d.createdAt, consumer: info.name });
     }
     return feeds.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async create(owner: number, tag: string): Promise<Feed> {
+  async create(owner: number, kind: FeedKind, tag = ""): Promise<Feed> {
     if (tag && !TAG.test(tag)) throw invalidArgument("tag must be 1 to 100 letters, digits or dashes");
     const existing = await this.list(owner);
-    const id = tag ? `${tag}_f` : `${randomBytes(12).toString("hex")}_f`;
+    const random = randomBytes(12).toString("hex");
+    const id = kind === "v4" ? random : `${tag || random}_f`;
     const same = existing.find((f) => f.id === id);
     if (same) return same;
     if (existing.length >= this.maxPerUser) throw invalidArgument(`A user may have at most ${this.maxPerUser} datafeeds`);
@@ -62,25 +70,25 @@ export class FeedStore {
     const consumer = this.consumerName(owner, id);
     await this.bus.jsm.consumers.add(this.streamName, {
       durable_name: consumer,
-      description: JSON.stringify({ owner, feedId: id, createdAt } satisfies Description),
+      description: JSON.stringify({ owner, feedId: id, kind, createdAt } satisfies Description),
       filter_subject: `${this.subjectPrefix}.events.user.${owner}.>`,
       deliver_policy: DeliverPolicy.New,
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(ACK_WAIT_MS),
-      inactive_threshold: nanos(IDLE_TTL_MS),
+      inactive_threshold: nanos(this.idleTtlMs),
     });
-    return { id, owner, createdAt, consumer };
+    return { id, kind, owner, createdAt, consumer };
   }
 
   /** The caller's feed; another user's feed or a missing one is the same 400. */
-  async get(owner: number, feedId: string): Promise<Feed> {
-    if (!FEED_ID.test(feedId) || feedId.length > 128) throw feedGone();
+  async get(owner: number, feedId: string, kind: FeedKind): Promise<Feed> {
+    if (!FEED_ID[kind].test(feedId) || feedId.length > 128) throw feedGone();
     const consumer = this.consumerName(owner, feedId);
     const info = await this.bus.jsm.consumers.info(this.streamName, consumer).catch(() => undefined);
     if (!info) throw feedGone();
     const d = JSON.parse(info.config.description ?? "{}") as Description;
-    if (d.owner !== owner || d.feedId !== feedId) throw feedGone();
-    return { id: feedId, owner, createdAt: d.createdAt, consumer };
+    if (d.owner !== owner || d.feedId !== feedId || d.kind !== kind) throw feedGone();
+    return { id: feedId, kind, owner, createdAt: d.createdAt, consumer };
   }
 
   async delete(feed: Feed): Promise<void> {
@@ -96,9 +104,9 @@ export class FeedStore {
   }
 
   /** Waits up to pollMs for events, then returns what arrived with the ackId that acknowledges them. */
-  async next(feed: Feed, pollMs: number): Promise<{ messages: JsMsg[]; ackId: string }> {
+  async next(feed: Feed, pollMs: number, limit = MAX_BATCH): Promise<{ messages: JsMsg[]; ackId: string }> {
     const consumer = await this.bus.js.consumers.get(this.streamName, feed.consumer);
-    const iterator = await consumer.fetch({ max_messages: MAX_BATCH, expires: Math.max(1000, pollMs) });
+    const iterator = await consumer.fetch({ max_messages: Math.min(limit, MAX_BATCH), expires: Math.max(1000, pollMs) });
     const messages: JsMsg[] = [];
     let gather: NodeJS.Timeout | undefined;
     for await (const m of iterator) {
@@ -132,4 +140,24 @@ function decodeAckId(ackId: string, mustContain: string): string[] {
     if (typeof r !== "string" || !r.startsWith("$JS.ACK.") || !r.includes(mustContain) || !/^[\w.$-]+$/.test(r)) throw malformed();
   }
   return replies as string[];
+}
+
+/**
+ * Where v4 feeds keep the ackId of their last answer (the v4 API has none: each read acknowledges
+ * the previous one). In a NATS KV bucket, so any agent replica serves the next read.
+ */
+export class V4AckState {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(bus: Bus, bucket: string, idleTtlMs = 30 * 60_000): Promise<V4AckState> {
+    return new V4AckState(await new Kvm(bus.js).create(bucket, { ttl: idleTtlMs, history: 1 }));
+  }
+
+  async last(feed: Feed): Promise<string> {
+    return (await this.kv.get(feed.consumer))?.string() ?? "";
+  }
+
+  async remember(feed: Feed, ackId: string): Promise<void> {
+    await this.kv.put(feed.consumer, ackId);
+  }
 }

@@ -19,7 +19,7 @@ import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanage
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import { ContentKeyCache } from "./content-keys.js";
-import { FeedStore } from "./feeds.js";
+import { FeedStore, V4AckState } from "./feeds.js";
 import { agentService } from "./service.js";
 
 const config = loadConfig({
@@ -33,6 +33,7 @@ const config = loadConfig({
   eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
   maxFeedsPerUser: env.positiveInt("MAX_DATAFEEDS_PER_USER", 5),
   datafeedPollMs: env.positiveInt("DATAFEED_POLL_MS", 30_000),
+  datafeedTtlMs: env.positiveInt("DATAFEED_TTL_MS", 30 * 60_000),
 });
 const logger = createLogger("agent");
 
@@ -68,7 +69,8 @@ const server = await startGrpcServer({
           keys,
           sessions,
           keyManagerTokens,
-          feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser),
+          feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser, config.datafeedTtlMs),
+          v4Acks: await V4AckState.open(bus, `${config.eventsStream}_V4_ACKS`, config.datafeedTtlMs),
           pollMs: config.datafeedPollMs,
         })),
     },

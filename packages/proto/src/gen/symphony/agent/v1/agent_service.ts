@@ -96,6 +96,22 @@ export interface ReadDatafeedResponse {
   ackId: string;
 }
 
+export interface CreateDatafeedV4Request {
+}
+
+export interface CreateDatafeedV4Response {
+  id: string;
+}
+
+export interface ReadDatafeedV4Request {
+  datafeedId: string;
+  limit: number;
+}
+
+export interface ReadDatafeedV4Response {
+  events: V4Event[];
+}
+
 function createBaseCreateMessageRequest(): CreateMessageRequest {
   return { streamId: "", message: "", data: "", version: "" };
 }
@@ -1259,6 +1275,283 @@ export const ReadDatafeedResponse: MessageFns<ReadDatafeedResponse> = {
   },
 };
 
+function createBaseCreateDatafeedV4Request(): CreateDatafeedV4Request {
+  return {};
+}
+
+export const CreateDatafeedV4Request: MessageFns<CreateDatafeedV4Request> = {
+  encode(_: CreateDatafeedV4Request, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDatafeedV4Request {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDatafeedV4Request();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CreateDatafeedV4Request {
+    return {};
+  },
+
+  toJSON(_: CreateDatafeedV4Request): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDatafeedV4Request>, I>>(base?: I): CreateDatafeedV4Request {
+    return CreateDatafeedV4Request.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDatafeedV4Request>, I>>(_: I): CreateDatafeedV4Request {
+    const message = createBaseCreateDatafeedV4Request();
+    return message;
+  },
+};
+
+function createBaseCreateDatafeedV4Response(): CreateDatafeedV4Response {
+  return { id: "" };
+}
+
+export const CreateDatafeedV4Response: MessageFns<CreateDatafeedV4Response> = {
+  encode(message: CreateDatafeedV4Response, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDatafeedV4Response {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDatafeedV4Response();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDatafeedV4Response {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CreateDatafeedV4Response): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDatafeedV4Response>, I>>(base?: I): CreateDatafeedV4Response {
+    return CreateDatafeedV4Response.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDatafeedV4Response>, I>>(object: I): CreateDatafeedV4Response {
+    const message = createBaseCreateDatafeedV4Response();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseReadDatafeedV4Request(): ReadDatafeedV4Request {
+  return { datafeedId: "", limit: 0 };
+}
+
+export const ReadDatafeedV4Request: MessageFns<ReadDatafeedV4Request> = {
+  encode(message: ReadDatafeedV4Request, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datafeedId !== "") {
+      writer.uint32(10).string(message.datafeedId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadDatafeedV4Request {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadDatafeedV4Request();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeedId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadDatafeedV4Request {
+    return {
+      datafeedId: isSet(object.datafeedId)
+        ? globalThis.String(object.datafeedId)
+        : isSet(object.datafeed_id)
+        ? globalThis.String(object.datafeed_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ReadDatafeedV4Request): unknown {
+    const obj: any = {};
+    if (message.datafeedId !== "") {
+      obj.datafeedId = message.datafeedId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadDatafeedV4Request>, I>>(base?: I): ReadDatafeedV4Request {
+    return ReadDatafeedV4Request.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadDatafeedV4Request>, I>>(object: I): ReadDatafeedV4Request {
+    const message = createBaseReadDatafeedV4Request();
+    message.datafeedId = object.datafeedId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadDatafeedV4Response(): ReadDatafeedV4Response {
+  return { events: [] };
+}
+
+export const ReadDatafeedV4Response: MessageFns<ReadDatafeedV4Response> = {
+  encode(message: ReadDatafeedV4Response, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      V4Event.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadDatafeedV4Response {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadDatafeedV4Response();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(V4Event.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadDatafeedV4Response {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => V4Event.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReadDatafeedV4Response): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => V4Event.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadDatafeedV4Response>, I>>(base?: I): ReadDatafeedV4Response {
+    return ReadDatafeedV4Response.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadDatafeedV4Response>, I>>(object: I): ReadDatafeedV4Response {
+    const message = createBaseReadDatafeedV4Response();
+    message.events = object.events?.map((e) => V4Event.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The agent: MessageML conversion and the encryption boundary. Calls carry the
  * caller's `session-token` and `key-manager-token` metadata entries.
@@ -1331,6 +1624,32 @@ export const AgentServiceService = {
       Buffer.from(ReadDatafeedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadDatafeedResponse => ReadDatafeedResponse.decode(value),
   },
+  /**
+   * Datafeed v1 of the official clients (deprecated API): no ackId, a read acknowledges the
+   * previous read's events.
+   */
+  createDatafeedV4: {
+    path: "/symphony.agent.v1.AgentService/CreateDatafeedV4" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateDatafeedV4Request): Buffer =>
+      Buffer.from(CreateDatafeedV4Request.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateDatafeedV4Request => CreateDatafeedV4Request.decode(value),
+    responseSerialize: (value: CreateDatafeedV4Response): Buffer =>
+      Buffer.from(CreateDatafeedV4Response.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateDatafeedV4Response => CreateDatafeedV4Response.decode(value),
+  },
+  readDatafeedV4: {
+    path: "/symphony.agent.v1.AgentService/ReadDatafeedV4" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadDatafeedV4Request): Buffer =>
+      Buffer.from(ReadDatafeedV4Request.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadDatafeedV4Request => ReadDatafeedV4Request.decode(value),
+    responseSerialize: (value: ReadDatafeedV4Response): Buffer =>
+      Buffer.from(ReadDatafeedV4Response.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadDatafeedV4Response => ReadDatafeedV4Response.decode(value),
+  },
   getMessage: {
     path: "/symphony.agent.v1.AgentService/GetMessage" as const,
     requestStream: false as const,
@@ -1353,6 +1672,12 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    * of the previous answer acknowledges its events; unacknowledged ones come back after 30 s.
    */
   readDatafeed: handleUnaryCall<ReadDatafeedRequest, ReadDatafeedResponse>;
+  /**
+   * Datafeed v1 of the official clients (deprecated API): no ackId, a read acknowledges the
+   * previous read's events.
+   */
+  createDatafeedV4: handleUnaryCall<CreateDatafeedV4Request, CreateDatafeedV4Response>;
+  readDatafeedV4: handleUnaryCall<ReadDatafeedV4Request, ReadDatafeedV4Response>;
   getMessage: handleUnaryCall<GetMessageRequest, GetMessageResponse>;
 }
 
@@ -1451,6 +1776,40 @@ export interface AgentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadDatafeedResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Datafeed v1 of the official clients (deprecated API): no ackId, a read acknowledges the
+   * previous read's events.
+   */
+  createDatafeedV4(
+    request: CreateDatafeedV4Request,
+    callback: (error: ServiceError | null, response: CreateDatafeedV4Response) => void,
+  ): ClientUnaryCall;
+  createDatafeedV4(
+    request: CreateDatafeedV4Request,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateDatafeedV4Response) => void,
+  ): ClientUnaryCall;
+  createDatafeedV4(
+    request: CreateDatafeedV4Request,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateDatafeedV4Response) => void,
+  ): ClientUnaryCall;
+  readDatafeedV4(
+    request: ReadDatafeedV4Request,
+    callback: (error: ServiceError | null, response: ReadDatafeedV4Response) => void,
+  ): ClientUnaryCall;
+  readDatafeedV4(
+    request: ReadDatafeedV4Request,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadDatafeedV4Response) => void,
+  ): ClientUnaryCall;
+  readDatafeedV4(
+    request: ReadDatafeedV4Request,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadDatafeedV4Response) => void,
+  ): ClientUnaryCall;
   getMessage(
     request: GetMessageRequest,
     callback: (error: ServiceError | null, response: GetMessageResponse) => void,
@@ -1516,6 +1875,10 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.DeleteDatafeedResponse": DeleteDatafeedResponse,
     ".symphony.agent.v1.ReadDatafeedRequest": ReadDatafeedRequest,
     ".symphony.agent.v1.ReadDatafeedResponse": ReadDatafeedResponse,
+    ".symphony.agent.v1.CreateDatafeedV4Request": CreateDatafeedV4Request,
+    ".symphony.agent.v1.CreateDatafeedV4Response": CreateDatafeedV4Response,
+    ".symphony.agent.v1.ReadDatafeedV4Request": ReadDatafeedV4Request,
+    ".symphony.agent.v1.ReadDatafeedV4Response": ReadDatafeedV4Response,
     ".symphony.agent.v1.AgentService": AgentServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4],
@@ -1551,6 +1914,16 @@ export const protoMetadata: ProtoMetadata = {
             "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgEqIiYvYWdlbnQvdjUvZGF0YWZlZWRzL3tkYXRhZmVlZF9pZH0vcmVhZA==", "base64"),
+            ),
+          },
+          "CreateDatafeedV4": {
+            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
+            "http": HttpRule.decode(Buffer.from("OgEqIhkvYWdlbnQvdjQvZGF0YWZlZWQvY3JlYXRl", "base64")),
+          },
+          "ReadDatafeedV4": {
+            "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from("YgZldmVudHMSJS9hZ2VudC92NC9kYXRhZmVlZC97ZGF0YWZlZWRfaWR9L3JlYWQ=", "base64"),
             ),
           },
           "GetMessage": {
