@@ -38,7 +38,7 @@ export async function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<v
 }
 
 /**
- * Publishes committed outbox rows to JetStream, one copy per recipient (fan-out on write),
+ * Publishes committed outbox rows to JetStream, one copy per recipient the row names (fan-out on write),
  * then marks them published in the same transaction that locked them. A crash between
  * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
  */
@@ -110,20 +110,10 @@ export class OutboxRelay {
     return this.store.db.transaction().execute(async (tx) => {
       const rows = await this.store.unpublished(tx, BATCH);
       if (rows.length === 0) return 0;
-      const streamIds = [...new Set(rows.flatMap((r) => (r.stream_id ? [r.stream_id] : [])))];
-      const members = new Map<string, number[]>();
-      for (const m of await this.store.membersOfStreams(streamIds)) {
-        const list = members.get(m.stream_id) ?? [];
-        list.push(m.user_id);
-        members.set(m.stream_id, list);
-      }
       const acks: Promise<unknown>[] = [];
       for (const row of rows) {
         const event = Event.decode(row.payload);
-        const recipients = new Set(members.get(row.stream_id ?? "") ?? []);
-        // Someone who just left is no longer a member but must still hear about it.
-        if (event.membershipChanged) recipients.add(event.membershipChanged.affectedUserId);
-        for (const userId of recipients) {
+        for (const userId of row.recipients) {
           acks.push(this.bus.js.publish(userSubject(this.topology, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}` }));
         }
       }

@@ -51,6 +51,8 @@ export interface OutboxTable {
   event_id: string;
   stream_id: string | null;
   payload: Buffer;
+  /** Who receives the event, fixed when it is written. */
+  recipients: Generated<number[]>;
   created_at: number;
   published_at: ColumnType<number | null, number | null | undefined, number | null>;
 }

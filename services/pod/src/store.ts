@@ -16,6 +16,16 @@ export interface StoredMessageRow {
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
+/**
+ * Writes events with their recipients: the stream's members as of this transaction, plus users the
+ * event is about who may no longer be members (someone who just left must still hear of it).
+ */
+async function announce(tx: Kysely<PodDatabase>, streamId: string, events: Insertable<OutboxTable>[], alsoTo: number[] = []): Promise<void> {
+  const members = await tx.selectFrom("memberships").select("user_id").where("stream_id", "=", streamId).execute();
+  const recipients = [...new Set([...members.map((m) => m.user_id), ...alsoTo])];
+  await tx.insertInto("outbox").values(events.map((e) => ({ ...e, recipients }))).execute();
+}
+
 export class PodStore {
   constructor(readonly db: Kysely<PodDatabase>) {}
 
@@ -86,7 +96,7 @@ export class PodStore {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx.insertInto("streams").values(stream).returningAll().executeTakeFirstOrThrow();
       await tx.insertInto("memberships").values({ stream_id: row.id, user_id: row.created_by, owner: true, joined_at: row.created_at }).execute();
-      await tx.insertInto("outbox").values(events).execute();
+      await announce(tx, row.id, events);
       return row;
     });
   }
@@ -99,7 +109,7 @@ export class PodStore {
       return await this.db.transaction().execute(async (tx) => {
         const row = await tx.insertInto("streams").values(stream).returningAll().executeTakeFirstOrThrow();
         await tx.insertInto("memberships").values(members.map((user_id) => ({ stream_id: row.id, user_id, joined_at: row.created_at }))).execute();
-        await tx.insertInto("outbox").values(event(row.id)).execute();
+        await announce(tx, row.id, [event(row.id)]);
         return row;
       });
     } catch (err) {
@@ -113,7 +123,7 @@ export class PodStore {
   updateStream(id: string, changes: Updateable<StreamsTable>, event: Insertable<OutboxTable>): Promise<StreamRow | undefined> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx.updateTable("streams").set(changes).where("id", "=", id).returningAll().executeTakeFirst();
-      if (row) await tx.insertInto("outbox").values(event).execute();
+      if (row) await announce(tx, id, [event]);
       return row;
     });
   }
@@ -123,7 +133,7 @@ export class PodStore {
     return this.db.transaction().execute(async (tx) => {
       const res = await tx.updateTable("memberships").set({ owner }).where("stream_id", "=", streamId).where("user_id", "=", userId).where("owner", "=", !owner).executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) return false;
-      await tx.insertInto("outbox").values(event).execute();
+      await announce(tx, streamId, [event]);
       return true;
     });
   }
@@ -221,7 +231,7 @@ export class PodStore {
         .onConflict((oc) => oc.columns(["stream_id", "user_id"]).doNothing())
         .executeTakeFirst();
       if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      await tx.insertInto("outbox").values(event).execute();
+      await announce(tx, streamId, [event]);
       return true;
     });
   }
@@ -231,18 +241,13 @@ export class PodStore {
     return this.db.transaction().execute(async (tx) => {
       const res = await tx.deleteFrom("memberships").where("stream_id", "=", streamId).where("user_id", "=", userId).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) return false;
-      await tx.insertInto("outbox").values(event).execute();
+      await announce(tx, streamId, [event], [userId]);
       return true;
     });
   }
 
   members(streamId: string): Promise<MemberRow[]> {
     return this.db.selectFrom("memberships").selectAll().where("stream_id", "=", streamId).orderBy("joined_at").orderBy("user_id").execute();
-  }
-
-  membersOfStreams(streamIds: string[]): Promise<Pick<MemberRow, "stream_id" | "user_id">[]> {
-    if (streamIds.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom("memberships").select(["stream_id", "user_id"]).where("stream_id", "in", streamIds).execute();
   }
 
   /**
@@ -260,8 +265,10 @@ export class PodStore {
         select ${msg.id}, ${msg.streamId}, ${msg.senderId}, ${msg.createdAt}, ${msg.ciphertext} from allowed
         returning sender_id
       ), announced as (
-        insert into outbox (event_id, stream_id, payload, created_at)
-        select ${event.event_id}, ${event.stream_id}, ${event.payload}, ${event.created_at} from stored
+        insert into outbox (event_id, stream_id, payload, created_at, recipients)
+        select ${event.event_id}, ${event.stream_id}, ${event.payload}, ${event.created_at},
+          array(select user_id from memberships where stream_id = ${msg.streamId})
+        from stored
       )
       select u.* from users u join stored on u.id = stored.sender_id`.execute(this.db);
     return rows[0];
@@ -291,7 +298,7 @@ export class PodStore {
 
   /** Unpublished outbox rows, oldest first, locked for this relay until the transaction ends. */
   unpublished(tx: Kysely<PodDatabase>, limit: number) {
-    return tx.selectFrom("outbox").select(["seq", "event_id", "stream_id", "payload"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
+    return tx.selectFrom("outbox").select(["seq", "event_id", "payload", "recipients"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
   }
 
   markPublished(tx: Kysely<PodDatabase>, seqs: number[], now: number) {

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as initial from "./0001_initial.js";
 import * as podApi from "./0002_pod_api.js";
+import * as outboxRecipients from "./0003_outbox_recipients.js";
 
-export const migrations: Record<string, Migration> = { "0001_initial": initial, "0002_pod_api": podApi };
+export const migrations: Record<string, Migration> = { "0001_initial": initial, "0002_pod_api": podApi, "0003_outbox_recipients": outboxRecipients };
