@@ -39,6 +39,8 @@ export interface Mesh {
   logDir?: string;
   /** gRPC host:port of each service, for internal tools and tests. */
   grpcAddresses: Record<Service, string>;
+  /** Kills a service (SIGKILL by default, as a crash would) and starts it again; resolves once it serves. */
+  restart(service: Service, signal?: NodeJS.Signals): Promise<void>;
   /** Process ids by service, e.g. for measuring memory. */
   pids(): Record<string, number>;
   stop(): Promise<void>;
@@ -130,6 +132,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
 
   const children = new Map<Service, ChildProcess>();
+  const restarting = new Set<Service>();
   let stopping = false;
   const start = (service: Service) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
@@ -144,7 +147,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     }
     child.once("exit", (code) => {
       children.delete(service);
-      if (!stopping) opts.onExit?.(service, code);
+      if (!stopping && !restarting.has(service)) opts.onExit?.(service, code);
     });
     children.set(service, child);
   };
@@ -186,6 +189,18 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     adminKeyPath: secrets.adminKeyPath,
     logDir: opts.logDir,
     grpcAddresses: Object.fromEntries(SERVICES.map((s) => [s, addr(s)])) as Record<Service, string>,
+    restart: async (service, signal = "SIGKILL") => {
+      const child = children.get(service);
+      if (child) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        restarting.add(service);
+        child.kill(signal);
+        await exited;
+        restarting.delete(service);
+      }
+      start(service);
+      await waitFor(service, () => serving(service));
+    },
     pids: () => Object.fromEntries([...children].flatMap(([s, c]) => (c.pid === undefined ? [] : [[s, c.pid]]))),
     stop,
   };

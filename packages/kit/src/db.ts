@@ -20,8 +20,11 @@ export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
     options: `-c search_path=${opts.schema}`,
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its server (Postgres restart) must not crash the process; the pool replaces it.
+  // A client losing its server (Postgres restart) must not crash the process: the query in flight
+  // fails with that error, and the pool replaces the client. Without these listeners pg re-throws
+  // the connection's 'error' event, idle or checked out.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
   const migrator = new Migrator({

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { AckPolicy, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type JsMsg } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos } from "@nats-io/transport-node";
-import { invalidArgument, type Bus } from "@symphony/kit";
+import { invalidArgument, unavailable, type Bus } from "@symphony/kit";
 
 // Datafeeds are durable JetStream pull consumers on the events stream, one per feed, filtered on
 // the owner's subject: all state lives in JetStream, so any agent replica serves any feed.
@@ -33,6 +33,15 @@ interface Description {
 }
 
 export const feedGone = () => invalidArgument("The datafeed does not exist or has expired; create a new one");
+
+/**
+ * Only JetStream's own "no such consumer" means the feed is gone (a 400 makes the official clients
+ * re-create it and lose what it held); a NATS hiccup is a retryable 503.
+ */
+function natsFailure(err: unknown): Error {
+  if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return feedGone();
+  return unavailable("Datafeeds are temporarily unavailable, retry later");
+}
 
 export class FeedStore {
   constructor(
@@ -84,8 +93,9 @@ export class FeedStore {
   async get(owner: number, feedId: string, kind: FeedKind): Promise<Feed> {
     if (!FEED_ID[kind].test(feedId) || feedId.length > 128) throw feedGone();
     const consumer = this.consumerName(owner, feedId);
-    const info = await this.bus.jsm.consumers.info(this.streamName, consumer).catch(() => undefined);
-    if (!info) throw feedGone();
+    const info = await this.bus.jsm.consumers.info(this.streamName, consumer).catch((err: unknown) => {
+      throw natsFailure(err);
+    });
     const d = JSON.parse(info.config.description ?? "{}") as Description;
     if (d.owner !== owner || d.feedId !== feedId || d.kind !== kind) throw feedGone();
     return { id: feedId, kind, owner, createdAt: d.createdAt, consumer };
@@ -105,7 +115,9 @@ export class FeedStore {
 
   /** Waits up to pollMs for events, then returns what arrived with the ackId that acknowledges them. */
   async next(feed: Feed, pollMs: number, limit = MAX_BATCH): Promise<{ messages: JsMsg[]; ackId: string }> {
-    const consumer = await this.bus.js.consumers.get(this.streamName, feed.consumer);
+    const consumer = await this.bus.js.consumers.get(this.streamName, feed.consumer).catch((err: unknown) => {
+      throw natsFailure(err);
+    });
     const iterator = await consumer.fetch({ max_messages: Math.min(limit, MAX_BATCH), expires: Math.max(1000, pollMs) });
     const messages: JsMsg[] = [];
     let gather: NodeJS.Timeout | undefined;
