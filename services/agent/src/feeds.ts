@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerInfo, type JsMsg } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { nanos } from "@nats-io/transport-node";
 import { invalidArgument, unavailable, type Bus } from "@symphony/kit";
@@ -9,8 +9,6 @@ import { invalidArgument, unavailable, type Bus } from "@symphony/kit";
 // the owner's subject: all state lives in JetStream, so any agent replica serves any feed.
 const ACK_WAIT_MS = 30_000;
 const MAX_BATCH = 100;
-// Once the first event of a read has arrived, wait this long for more to share the answer.
-const GATHER_MS = 50;
 // v5 ids have the form the official clients look for; v4 ids are plain, so neither API reads the other's feeds.
 const FEED_ID = { v5: /^[^\s_]+_f(_[^\s_]+)?$/, v4: /^[0-9a-f]{24}$/ };
 const TAG = /^[A-Za-z0-9-]{1,100}$/;
@@ -23,6 +21,8 @@ export interface Feed {
   owner: number;
   createdAt: number;
   consumer: string;
+  /** The consumer as JetStream last described it (reads start from it without another lookup). */
+  info?: ConsumerInfo;
 }
 
 interface Description {
@@ -98,7 +98,7 @@ export class FeedStore {
     });
     const d = JSON.parse(info.config.description ?? "{}") as Description;
     if (d.owner !== owner || d.feedId !== feedId || d.kind !== kind) throw feedGone();
-    return { id: feedId, kind, owner, createdAt: d.createdAt, consumer };
+    return { id: feedId, kind, owner, createdAt: d.createdAt, consumer, info };
   }
 
   async delete(feed: Feed): Promise<void> {
@@ -114,19 +114,29 @@ export class FeedStore {
   }
 
   /** Waits up to pollMs for events, then returns what arrived with the ackId that acknowledges them. */
+  /**
+   * Waits up to pollMs for events. With events already waiting it pulls exactly that many, so the
+   * pull completes at once; otherwise it long-polls for the next one. A pull is never cut short:
+   * messages a stopped pull had in flight would only come back after the 30 s ack wait.
+   */
   async next(feed: Feed, pollMs: number, limit = MAX_BATCH): Promise<{ messages: JsMsg[]; ackId: string }> {
-    const consumer = await this.bus.js.consumers.get(this.streamName, feed.consumer).catch((err: unknown) => {
+    const info = feed.info ?? (await this.bus.jsm.consumers.info(this.streamName, feed.consumer).catch((err: unknown) => {
       throw natsFailure(err);
-    });
-    const iterator = await consumer.fetch({ max_messages: Math.min(limit, MAX_BATCH), expires: Math.max(1000, pollMs) });
+    }));
+    const consumer = this.bus.js.consumers.getConsumerFromInfo(info);
+    const waiting = Math.min(info.num_pending, limit, MAX_BATCH);
     const messages: JsMsg[] = [];
-    let gather: NodeJS.Timeout | undefined;
-    for await (const m of iterator) {
-      messages.push(m);
-      // Unread messages of a stopped fetch are not lost: unacknowledged, they come back after the ack wait.
-      gather ??= setTimeout(() => iterator.stop(), GATHER_MS);
+    if (waiting > 0) {
+      for await (const m of await consumer.fetch({ max_messages: waiting, expires: Math.max(1000, pollMs) })) messages.push(m);
+    } else {
+      const m = await consumer.next({ expires: Math.max(1000, pollMs) });
+      if (m) {
+        messages.push(m);
+        // Events that arrived with it share the answer.
+        const more = Math.min(m.info.pending, limit - 1, MAX_BATCH - 1);
+        if (more > 0) for await (const n of await consumer.fetch({ max_messages: more, expires: 1000 })) messages.push(n);
+      }
     }
-    clearTimeout(gather);
     // The ack subject travels in the ackId, so whichever replica serves the next read can ack.
     // The client's JsMsg type hides it, its implementation exposes it.
     const replies = messages.map((m) => (m as unknown as { reply: string }).reply);
