@@ -22,7 +22,6 @@ export const permissionDenied = (message = "The user lacks the required entitlem
   new GrpcError(status.PERMISSION_DENIED, message);
 export const notFound = (message: string) => new GrpcError(status.NOT_FOUND, message);
 export const unavailable = (message: string) => new GrpcError(status.UNAVAILABLE, message);
-export const failedPrecondition = (message: string) => new GrpcError(status.FAILED_PRECONDITION, message);
 
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === "number";

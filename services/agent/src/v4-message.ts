@@ -2,7 +2,7 @@ import type { V4Message } from "@symphony/proto/agent/v1/model";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 
-export const AGENT_VERSION = "Agent-25.1.0";
+const AGENT_VERSION = "Agent-25.1.0";
 const ORIGINAL_FORMAT = "com.symphony.messageml.v2";
 const UNREADABLE = '<div data-format="PresentationML" data-version="2.0"></div>';
 
