@@ -188,6 +188,13 @@ describe("sessions", () => {
 
     expect((await post("/sessionauth/v1/authenticate")).status).toBe(400);
     expect((await post("/sessionauth/v1/authenticate", clientCertificate(dir, "nobody-known", mesh().clientCa))).status).toBe(403);
+    // Certificates are for service accounts: a NORMAL user's certificate is refused by both.
+    const admin = await adminBot();
+    const person = `person-${randomBytes(4).toString("hex")}`;
+    await admin.call("POST", "/pod/v2/admin/user/create", { userAttributes: { accountType: "NORMAL", userName: person, displayName: "A Person", emailAddress: `${person}@x.io` } });
+    const personal = clientCertificate(dir, person, mesh().clientCa);
+    expect((await post("/sessionauth/v1/authenticate", personal)).status).toBe(403);
+    expect((await post("/keyauth/v1/authenticate", personal)).status).toBe(403);
     // A CA that copies the trusted CA's name: TLS drops the connection (the signature does not
     // verify) or, at most, the request arrives without a verified certificate.
     const rogueCa = makeClientCa(join(dir, "rogue"));

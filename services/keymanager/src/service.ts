@@ -98,7 +98,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       const cn = ctx.metadata.get(CLIENT_CERT_CN)[0]?.toString();
       if (!cn) throw invalidArgument("A client certificate signed by the pod's certificate authority is required");
       const creds = await unary(pod, pod.getUserCredentials, { username: cn });
-      if (!creds.active || creds.userId === 0) throw permissionDenied("Certificate authentication is not allowed for the requested user");
+      if (!creds.active || creds.userId === 0 || creds.accountType !== "SYSTEM") throw permissionDenied("Certificate authentication is not allowed for the requested user");
       return { name: "keyManagerToken", token: await deps.tokens.issue(creds.userId, cn) };
     },
 

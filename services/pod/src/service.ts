@@ -20,8 +20,8 @@ export function podInternalService(deps: Pick<PodDeps, "store" | "sessions"> & {
   return {
     async getUserCredentials(req) {
       const user = req.username ? await deps.store.userByUsername(req.username) : undefined;
-      if (!user) return { userId: 0, active: false, publicKeys: [] };
-      return { userId: user.id, active: user.status === "ENABLED", publicKeys: activeKeys(user, now()) };
+      if (!user) return { userId: 0, active: false, publicKeys: [], accountType: "" };
+      return { userId: user.id, active: user.status === "ENABLED", publicKeys: activeKeys(user, now()), accountType: user.account_type };
     },
     async checkMembership(req) {
       const streamId = normalizeSymphonyId(req.streamId);

@@ -32,6 +32,8 @@ export interface GetUserCredentialsResponse {
   active: boolean;
   /** PEM public keys that may sign the user's authentication JWTs. */
   publicKeys: string[];
+  /** NORMAL, SYSTEM or SDL: certificate authentication is for service accounts (SYSTEM) only. */
+  accountType: string;
 }
 
 export interface CheckMembershipRequest {
@@ -128,7 +130,7 @@ export const GetUserCredentialsRequest: MessageFns<GetUserCredentialsRequest> = 
 };
 
 function createBaseGetUserCredentialsResponse(): GetUserCredentialsResponse {
-  return { userId: 0, active: false, publicKeys: [] };
+  return { userId: 0, active: false, publicKeys: [], accountType: "" };
 }
 
 export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> = {
@@ -141,6 +143,9 @@ export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> 
     }
     for (const v of message.publicKeys) {
       writer.uint32(26).string(v!);
+    }
+    if (message.accountType !== "") {
+      writer.uint32(34).string(message.accountType);
     }
     return writer;
   },
@@ -182,6 +187,14 @@ export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> 
             message.publicKeys.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.accountType = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -207,6 +220,11 @@ export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> 
         : globalThis.Array.isArray(object?.public_keys)
         ? object.public_keys.map((e: any) => globalThis.String(e))
         : [],
+      accountType: isSet(object.accountType)
+        ? globalThis.String(object.accountType)
+        : isSet(object.account_type)
+        ? globalThis.String(object.account_type)
+        : "",
     };
   },
 
@@ -221,6 +239,9 @@ export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> 
     if (message.publicKeys?.length) {
       obj.publicKeys = message.publicKeys;
     }
+    if (message.accountType !== "") {
+      obj.accountType = message.accountType;
+    }
     return obj;
   },
 
@@ -232,6 +253,7 @@ export const GetUserCredentialsResponse: MessageFns<GetUserCredentialsResponse> 
     message.userId = object.userId ?? 0;
     message.active = object.active ?? false;
     message.publicKeys = object.publicKeys?.map((e) => e) || [];
+    message.accountType = object.accountType ?? "";
     return message;
   },
 };
