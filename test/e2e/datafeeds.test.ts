@@ -1,13 +1,13 @@
 import { SymphonyBot } from "@symphony/sdk";
 import { describe, expect, it } from "vitest";
-import { authHeaders, mesh, newBot, newRoom, raw, validatingFetch, type TestBot } from "./harness.js";
+import { adminBot, authHeaders, mesh, newBot, newRoom, raw, validatingFetch, type TestBot } from "./harness.js";
 
 interface V4Event {
   id: string;
   type: string;
   messageId?: string;
   initiator: { user: { userId: number; username?: string } };
-  payload: Record<string, { message?: { message: string; messageId: string }; stream?: { streamId: string }; affectedUser?: { userId: number } }>;
+  payload: Record<string, { message?: { message: string; messageId: string }; messageId?: string; stream?: { streamId: string }; affectedUser?: { userId: number } }>;
 }
 const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
 const PML = (inner: string) => `<div data-format="PresentationML" data-version="2.0">${inner}</div>`;
@@ -97,6 +97,25 @@ describe("datafeed v5 delivery", () => {
     const alices = await readUntil(alice, feedA, 4);
     expect(alices.map((e) => e.type)).toEqual(["ROOMCREATED", "USERJOINEDROOM", "USERJOINEDROOM", "MESSAGESENT"]);
     expect((await read(carol, feedC)).events).toEqual([]);
+  });
+
+  it("tells members when an administrator suppresses a message, which then disappears from reads", async () => {
+    const alice = await newBot();
+    const bob = await newBot();
+    const feed = await createFeed(bob);
+    const roomId = await newRoom(alice.bot, [bob]);
+    const sent = await alice.bot.sendMessage(roomId, "<messageML>regrettable</messageML>");
+    expect((await raw("POST", `/pod/v1/admin/messagesuppression/${sent.messageId}/suppress`, { headers: { sessionToken: alice.bot.sessionToken } })).status).toBe(403);
+    const admin = await adminBot();
+    const res = await raw("POST", `/pod/v1/admin/messagesuppression/${sent.messageId}/suppress`, { headers: { sessionToken: admin.sessionToken } });
+    expect(res.body).toEqual({ messageId: sent.messageId, suppressed: true, suppressionDate: expect.any(Number) });
+    expect((await raw("POST", `/pod/v1/admin/messagesuppression/${sent.messageId}/suppress`, { headers: { sessionToken: admin.sessionToken } })).status).toBe(400);
+
+    const events = await readUntil(bob, feed, 3);
+    expect(events.map((e) => e.type)).toEqual(["USERJOINEDROOM", "MESSAGESENT", "MESSAGESUPPRESSED"]);
+    expect(events[2]).toMatchObject({ messageId: sent.messageId, payload: { messageSuppressed: { messageId: sent.messageId, stream: { streamId: roomId } } } });
+    expect((await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers: authHeaders(bob.bot) })).status).toBe(204);
+    expect((await raw("GET", `/agent/v1/message/${sent.messageId}`, { headers: authHeaders(bob.bot) })).status).toBe(204);
   });
 
   it("the feed outlives the session: after logout and a new login the same feed reads on", async () => {

@@ -7,6 +7,7 @@ import type { UserV2 } from "@symphony/proto/pod/v1/users";
 // The V4Payload field of each event type the pod publishes.
 const PAYLOAD_FIELD: Record<string, keyof V4Payload> = {
   MESSAGESENT: "messageSent",
+  MESSAGESUPPRESSED: "messageSuppressed",
   INSTANTMESSAGECREATED: "instantMessageCreated",
   ROOMCREATED: "roomCreated",
   ROOMUPDATED: "roomUpdated",
@@ -48,13 +49,15 @@ export function toV4Event(e: Event, users: Map<number, UserV2>, message?: V4Payl
     roomProperties: e.type === "ROOMCREATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
     newRoomProperties: e.type === "ROOMUPDATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
   };
+  const payload =
+    field === "messageSent" ? message : field === "messageSuppressed" ? { messageId: e.messageSuppressed?.messageId ?? "", stream } : streamEvent;
   return {
     id: e.id,
-    messageId: e.messageSent?.messageId ?? "",
+    messageId: e.messageSent?.messageId ?? e.messageSuppressed?.messageId ?? "",
     timestamp: e.timestamp,
     type: e.type,
     initiator: { user: toV4User(users.get(e.initiatorUserId), e.initiatorUserId) },
-    payload: { [field]: field === "messageSent" ? message : streamEvent },
+    payload: { [field]: payload },
   };
 }
 

@@ -1,12 +1,14 @@
 import { invalidArgument, normalizeSymphonyId, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { streamNotFound, type PodContext } from "./context.js";
+import { ADMIN_ROLES, streamNotFound, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import type { StoredMessageRow } from "./store.js";
 import { toUserV2 } from "./users.js";
 
-type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage">;
+type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage" | "suppressMessage">;
+
+const SUPPRESSION_ROLES = [...ADMIN_ROLES, "CONTENT_MANAGEMENT"];
 
 const MAX_MESSAGE_LIMIT = 500;
 const MAX_CIPHERTEXT = 2 * 1024 * 1024;
@@ -70,6 +72,19 @@ export function messageHandlers(c: PodContext): MessageHandlers {
         limit: Math.min(req.limit || 50, MAX_MESSAGE_LIMIT),
       });
       return { messages: rows.map(toStoredMessage) };
+    },
+
+    async suppressMessage(req, ctx) {
+      const admin = await c.callerWithRole(ctx, SUPPRESSION_ROLES);
+      const id = normalizeSymphonyId(req.messageId);
+      if (!id) throw invalidArgument("Invalid message id");
+      const ts = c.now();
+      const streamId = await store.suppressMessage(id, ts, (streamId, streamType) =>
+        outboxRow({ type: "MESSAGESUPPRESSED", timestamp: ts, streamId, streamType, initiatorUserId: admin.id, messageSuppressed: { messageId: id } }),
+      );
+      if (!streamId) throw invalidArgument("No such message, or it is already suppressed");
+      c.published();
+      return { suppression: { messageId: id, suppressed: true, suppressionDate: ts } };
     },
 
     async getMessage(req, ctx) {

@@ -44,6 +44,7 @@ export interface MessagesTable {
   sender_id: number;
   created_at: number;
   ciphertext: Buffer;
+  suppressed_at: Generated<number | null>;
 }
 
 export interface OutboxTable {

@@ -291,9 +291,28 @@ export class PodStore {
       .innerJoin("memberships as r", (j) => j.onRef("r.stream_id", "=", "m.stream_id").on("r.user_id", "=", readerId))
       .innerJoin("streams as s", "s.id", "m.stream_id")
       .innerJoin("users as u", "u.id", "m.sender_id")
+      .where("m.suppressed_at", "is", null)
       .select(["m.id", "m.stream_id", "m.created_at", "m.ciphertext", "s.type as stream_type"])
       // to_jsonb renders bigint columns as JSON numbers, exact for ids below 2^53.
       .select(sql<UserRow>`to_jsonb(u)`.as("sender"));
+  }
+
+  /** Marks the message suppressed with its event; the stream id, or undefined when there was nothing to suppress. */
+  suppressMessage(id: string, now: number, event: (streamId: string, streamType: string) => Insertable<OutboxTable>): Promise<string | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("messages as m")
+        .set({ suppressed_at: now })
+        .from("streams as s")
+        .whereRef("s.id", "=", "m.stream_id")
+        .where("m.id", "=", id)
+        .where("m.suppressed_at", "is", null)
+        .returning(["m.stream_id", "s.type"])
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await announce(tx, row.stream_id, [event(row.stream_id, row.type)]);
+      return row.stream_id;
+    });
   }
 
   /** Unpublished outbox rows, oldest first, locked for this relay until the transaction ends. */

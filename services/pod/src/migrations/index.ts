@@ -2,5 +2,11 @@ import type { Migration } from "kysely";
 import * as initial from "./0001_initial.js";
 import * as podApi from "./0002_pod_api.js";
 import * as outboxRecipients from "./0003_outbox_recipients.js";
+import * as messageSuppression from "./0004_message_suppression.js";
 
-export const migrations: Record<string, Migration> = { "0001_initial": initial, "0002_pod_api": podApi, "0003_outbox_recipients": outboxRecipients };
+export const migrations: Record<string, Migration> = {
+  "0001_initial": initial,
+  "0002_pod_api": podApi,
+  "0003_outbox_recipients": outboxRecipients,
+  "0004_message_suppression": messageSuppression,
+};

@@ -38,6 +38,12 @@ export interface V4MessageSent {
   message?: V4Message | undefined;
 }
 
+/** MESSAGESUPPRESSED payload. */
+export interface V4MessageSuppressed {
+  messageId: string;
+  stream?: V4Stream | undefined;
+}
+
 /** V4Payload of the public API: exactly one field is set, the camelCase of the event type. */
 export interface V4Payload {
   messageSent?: V4MessageSent | undefined;
@@ -50,6 +56,7 @@ export interface V4Payload {
   userLeftRoom?: V4StreamEvent | undefined;
   roomMemberPromotedToOwner?: V4StreamEvent | undefined;
   roomMemberDemotedFromOwner?: V4StreamEvent | undefined;
+  messageSuppressed?: V4MessageSuppressed | undefined;
 }
 
 /** V4Initiator of the public API. */
@@ -509,6 +516,97 @@ export const V4MessageSent: MessageFns<V4MessageSent> = {
   },
 };
 
+function createBaseV4MessageSuppressed(): V4MessageSuppressed {
+  return { messageId: "", stream: undefined };
+}
+
+export const V4MessageSuppressed: MessageFns<V4MessageSuppressed> = {
+  encode(message: V4MessageSuppressed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.stream !== undefined) {
+      V4Stream.encode(message.stream, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4MessageSuppressed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4MessageSuppressed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = V4Stream.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4MessageSuppressed {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      stream: isSet(object.stream) ? V4Stream.fromJSON(object.stream) : undefined,
+    };
+  },
+
+  toJSON(message: V4MessageSuppressed): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.stream !== undefined) {
+      obj.stream = V4Stream.toJSON(message.stream);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4MessageSuppressed>, I>>(base?: I): V4MessageSuppressed {
+    return V4MessageSuppressed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4MessageSuppressed>, I>>(object: I): V4MessageSuppressed {
+    const message = createBaseV4MessageSuppressed();
+    message.messageId = object.messageId ?? "";
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? V4Stream.fromPartial(object.stream)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseV4Payload(): V4Payload {
   return {
     messageSent: undefined,
@@ -521,6 +619,7 @@ function createBaseV4Payload(): V4Payload {
     userLeftRoom: undefined,
     roomMemberPromotedToOwner: undefined,
     roomMemberDemotedFromOwner: undefined,
+    messageSuppressed: undefined,
   };
 }
 
@@ -555,6 +654,9 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.roomMemberDemotedFromOwner !== undefined) {
       V4StreamEvent.encode(message.roomMemberDemotedFromOwner, writer.uint32(82).fork()).join();
+    }
+    if (message.messageSuppressed !== undefined) {
+      V4MessageSuppressed.encode(message.messageSuppressed, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -652,6 +754,14 @@ export const V4Payload: MessageFns<V4Payload> = {
             message.roomMemberDemotedFromOwner = V4StreamEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.messageSuppressed = V4MessageSuppressed.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -716,6 +826,11 @@ export const V4Payload: MessageFns<V4Payload> = {
         : isSet(object.room_member_demoted_from_owner)
         ? V4StreamEvent.fromJSON(object.room_member_demoted_from_owner)
         : undefined,
+      messageSuppressed: isSet(object.messageSuppressed)
+        ? V4MessageSuppressed.fromJSON(object.messageSuppressed)
+        : isSet(object.message_suppressed)
+        ? V4MessageSuppressed.fromJSON(object.message_suppressed)
+        : undefined,
     };
   },
 
@@ -750,6 +865,9 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.roomMemberDemotedFromOwner !== undefined) {
       obj.roomMemberDemotedFromOwner = V4StreamEvent.toJSON(message.roomMemberDemotedFromOwner);
+    }
+    if (message.messageSuppressed !== undefined) {
+      obj.messageSuppressed = V4MessageSuppressed.toJSON(message.messageSuppressed);
     }
     return obj;
   },
@@ -792,6 +910,9 @@ export const V4Payload: MessageFns<V4Payload> = {
       (object.roomMemberDemotedFromOwner !== undefined && object.roomMemberDemotedFromOwner !== null)
         ? V4StreamEvent.fromPartial(object.roomMemberDemotedFromOwner)
         : undefined;
+    message.messageSuppressed = (object.messageSuppressed !== undefined && object.messageSuppressed !== null)
+      ? V4MessageSuppressed.fromPartial(object.messageSuppressed)
+      : undefined;
     return message;
   },
 };
@@ -1153,6 +1274,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.V4RoomProperties": V4RoomProperties,
     ".symphony.agent.v1.V4StreamEvent": V4StreamEvent,
     ".symphony.agent.v1.V4MessageSent": V4MessageSent,
+    ".symphony.agent.v1.V4MessageSuppressed": V4MessageSuppressed,
     ".symphony.agent.v1.V4Payload": V4Payload,
     ".symphony.agent.v1.V4Initiator": V4Initiator,
     ".symphony.agent.v1.V4Event": V4Event,

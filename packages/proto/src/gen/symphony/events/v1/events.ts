@@ -27,6 +27,7 @@ export interface Event {
   messageSent?: MessageSent | undefined;
   roomCreated?: RoomCreated | undefined;
   membershipChanged?: MembershipChanged | undefined;
+  messageSuppressed?: MessageSuppressed | undefined;
 }
 
 export interface MessageSent {
@@ -36,6 +37,11 @@ export interface MessageSent {
 
 export interface RoomCreated {
   name: string;
+}
+
+/** MESSAGESUPPRESSED: which message an administrator suppressed. */
+export interface MessageSuppressed {
+  messageId: string;
 }
 
 /** USERJOINEDROOM, USERLEFTROOM and the owner promotions: who was affected. */
@@ -65,6 +71,7 @@ function createBaseEvent(): Event {
     messageSent: undefined,
     roomCreated: undefined,
     membershipChanged: undefined,
+    messageSuppressed: undefined,
   };
 }
 
@@ -96,6 +103,9 @@ export const Event: MessageFns<Event> = {
     }
     if (message.membershipChanged !== undefined) {
       MembershipChanged.encode(message.membershipChanged, writer.uint32(98).fork()).join();
+    }
+    if (message.messageSuppressed !== undefined) {
+      MessageSuppressed.encode(message.messageSuppressed, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -185,6 +195,14 @@ export const Event: MessageFns<Event> = {
             message.membershipChanged = MembershipChanged.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.messageSuppressed = MessageSuppressed.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -232,6 +250,11 @@ export const Event: MessageFns<Event> = {
         : isSet(object.membership_changed)
         ? MembershipChanged.fromJSON(object.membership_changed)
         : undefined,
+      messageSuppressed: isSet(object.messageSuppressed)
+        ? MessageSuppressed.fromJSON(object.messageSuppressed)
+        : isSet(object.message_suppressed)
+        ? MessageSuppressed.fromJSON(object.message_suppressed)
+        : undefined,
     };
   },
 
@@ -264,6 +287,9 @@ export const Event: MessageFns<Event> = {
     if (message.membershipChanged !== undefined) {
       obj.membershipChanged = MembershipChanged.toJSON(message.membershipChanged);
     }
+    if (message.messageSuppressed !== undefined) {
+      obj.messageSuppressed = MessageSuppressed.toJSON(message.messageSuppressed);
+    }
     return obj;
   },
 
@@ -286,6 +312,9 @@ export const Event: MessageFns<Event> = {
       : undefined;
     message.membershipChanged = (object.membershipChanged !== undefined && object.membershipChanged !== null)
       ? MembershipChanged.fromPartial(object.membershipChanged)
+      : undefined;
+    message.messageSuppressed = (object.messageSuppressed !== undefined && object.messageSuppressed !== null)
+      ? MessageSuppressed.fromPartial(object.messageSuppressed)
       : undefined;
     return message;
   },
@@ -443,6 +472,79 @@ export const RoomCreated: MessageFns<RoomCreated> = {
   fromPartial<I extends Exact<DeepPartial<RoomCreated>, I>>(object: I): RoomCreated {
     const message = createBaseRoomCreated();
     message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseMessageSuppressed(): MessageSuppressed {
+  return { messageId: "" };
+}
+
+export const MessageSuppressed: MessageFns<MessageSuppressed> = {
+  encode(message: MessageSuppressed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageSuppressed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageSuppressed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageSuppressed {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MessageSuppressed): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MessageSuppressed>, I>>(base?: I): MessageSuppressed {
+    return MessageSuppressed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MessageSuppressed>, I>>(object: I): MessageSuppressed {
+    const message = createBaseMessageSuppressed();
+    message.messageId = object.messageId ?? "";
     return message;
   },
 };
@@ -641,6 +743,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.events.v1.Event": Event,
     ".symphony.events.v1.MessageSent": MessageSent,
     ".symphony.events.v1.RoomCreated": RoomCreated,
+    ".symphony.events.v1.MessageSuppressed": MessageSuppressed,
     ".symphony.events.v1.MembershipChanged": MembershipChanged,
     ".symphony.events.v1.KeyInvalidation": KeyInvalidation,
   },

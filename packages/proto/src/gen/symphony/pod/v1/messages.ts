@@ -22,6 +22,13 @@ export interface StoredMessage {
   ciphertext: Buffer;
 }
 
+/** MessageSuppressionResponse of the public API. */
+export interface MessageSuppression {
+  messageId: string;
+  suppressed?: boolean | undefined;
+  suppressionDate?: number | undefined;
+}
+
 function createBaseStoredMessage(): StoredMessage {
   return { messageId: "", streamId: "", streamType: "", timestamp: 0, sender: undefined, ciphertext: Buffer.alloc(0) };
 }
@@ -185,6 +192,115 @@ export const StoredMessage: MessageFns<StoredMessage> = {
   },
 };
 
+function createBaseMessageSuppression(): MessageSuppression {
+  return { messageId: "", suppressed: undefined, suppressionDate: undefined };
+}
+
+export const MessageSuppression: MessageFns<MessageSuppression> = {
+  encode(message: MessageSuppression, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.suppressed !== undefined) {
+      writer.uint32(16).bool(message.suppressed);
+    }
+    if (message.suppressionDate !== undefined) {
+      writer.uint32(24).int64(message.suppressionDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageSuppression {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageSuppression();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.suppressed = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.suppressionDate = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageSuppression {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      suppressed: isSet(object.suppressed) ? globalThis.Boolean(object.suppressed) : undefined,
+      suppressionDate: isSet(object.suppressionDate)
+        ? globalThis.Number(object.suppressionDate)
+        : isSet(object.suppression_date)
+        ? globalThis.Number(object.suppression_date)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessageSuppression): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.suppressed !== undefined) {
+      obj.suppressed = message.suppressed;
+    }
+    if (message.suppressionDate !== undefined) {
+      obj.suppressionDate = Math.round(message.suppressionDate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MessageSuppression>, I>>(base?: I): MessageSuppression {
+    return MessageSuppression.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MessageSuppression>, I>>(object: I): MessageSuppression {
+    const message = createBaseMessageSuppression();
+    message.messageId = object.messageId ?? "";
+    message.suppressed = object.suppressed ?? undefined;
+    message.suppressionDate = object.suppressionDate ?? undefined;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -209,7 +325,10 @@ export interface ProtoMetadata {
 }
 
 export const protoMetadata: ProtoMetadata = {
-  references: { ".symphony.pod.v1.StoredMessage": StoredMessage },
+  references: {
+    ".symphony.pod.v1.StoredMessage": StoredMessage,
+    ".symphony.pod.v1.MessageSuppression": MessageSuppression,
+  },
   dependencies: [protoMetadata1],
 };
 

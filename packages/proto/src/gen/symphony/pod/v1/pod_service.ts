@@ -21,7 +21,7 @@ import {
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, RestRule } from "../../api/v1/rest.js";
-import { protoMetadata as protoMetadata3, StoredMessage } from "./messages.js";
+import { MessageSuppression, protoMetadata as protoMetadata3, StoredMessage } from "./messages.js";
 import {
   MemberInfo,
   MembershipPage,
@@ -369,6 +369,14 @@ export interface AdminListStreamMembersRequest {
 
 export interface AdminListStreamMembersResponse {
   page?: MembershipPage | undefined;
+}
+
+export interface SuppressMessageRequest {
+  messageId: string;
+}
+
+export interface SuppressMessageResponse {
+  suppression?: MessageSuppression | undefined;
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -5901,6 +5909,148 @@ export const AdminListStreamMembersResponse: MessageFns<AdminListStreamMembersRe
   },
 };
 
+function createBaseSuppressMessageRequest(): SuppressMessageRequest {
+  return { messageId: "" };
+}
+
+export const SuppressMessageRequest: MessageFns<SuppressMessageRequest> = {
+  encode(message: SuppressMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuppressMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuppressMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuppressMessageRequest {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: SuppressMessageRequest): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SuppressMessageRequest>, I>>(base?: I): SuppressMessageRequest {
+    return SuppressMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuppressMessageRequest>, I>>(object: I): SuppressMessageRequest {
+    const message = createBaseSuppressMessageRequest();
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseSuppressMessageResponse(): SuppressMessageResponse {
+  return { suppression: undefined };
+}
+
+export const SuppressMessageResponse: MessageFns<SuppressMessageResponse> = {
+  encode(message: SuppressMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.suppression !== undefined) {
+      MessageSuppression.encode(message.suppression, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuppressMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuppressMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.suppression = MessageSuppression.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuppressMessageResponse {
+    return { suppression: isSet(object.suppression) ? MessageSuppression.fromJSON(object.suppression) : undefined };
+  },
+
+  toJSON(message: SuppressMessageResponse): unknown {
+    const obj: any = {};
+    if (message.suppression !== undefined) {
+      obj.suppression = MessageSuppression.toJSON(message.suppression);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SuppressMessageResponse>, I>>(base?: I): SuppressMessageResponse {
+    return SuppressMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SuppressMessageResponse>, I>>(object: I): SuppressMessageResponse {
+    const message = createBaseSuppressMessageResponse();
+    message.suppression = (object.suppression !== undefined && object.suppression !== null)
+      ? MessageSuppression.fromPartial(object.suppression)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The public Pod API. Every RPC but Authenticate needs the caller's session token
  * in the `session-token` metadata entry.
@@ -6221,6 +6371,18 @@ export const PodServiceService = {
     responseDeserialize: (value: Buffer): AdminListStreamMembersResponse =>
       AdminListStreamMembersResponse.decode(value),
   },
+  /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
+  suppressMessage: {
+    path: "/symphony.pod.v1.PodService/SuppressMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SuppressMessageRequest): Buffer =>
+      Buffer.from(SuppressMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SuppressMessageRequest => SuppressMessageRequest.decode(value),
+    responseSerialize: (value: SuppressMessageResponse): Buffer =>
+      Buffer.from(SuppressMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SuppressMessageResponse => SuppressMessageResponse.decode(value),
+  },
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: {
     path: "/symphony.pod.v1.PodService/StoreMessage" as const,
@@ -6301,6 +6463,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   listStreams: handleUnaryCall<ListStreamsRequest, ListStreamsResponse>;
   getStreamInfo: handleUnaryCall<GetStreamInfoRequest, GetStreamInfoResponse>;
   adminListStreamMembers: handleUnaryCall<AdminListStreamMembersRequest, AdminListStreamMembersResponse>;
+  /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
+  suppressMessage: handleUnaryCall<SuppressMessageRequest, SuppressMessageResponse>;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: handleUnaryCall<StoreMessageRequest, StoreMessageResponse>;
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
@@ -6781,6 +6945,22 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
   ): ClientUnaryCall;
+  /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
+  suppressMessage(
+    request: SuppressMessageRequest,
+    callback: (error: ServiceError | null, response: SuppressMessageResponse) => void,
+  ): ClientUnaryCall;
+  suppressMessage(
+    request: SuppressMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SuppressMessageResponse) => void,
+  ): ClientUnaryCall;
+  suppressMessage(
+    request: SuppressMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SuppressMessageResponse) => void,
+  ): ClientUnaryCall;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage(
     request: StoreMessageRequest,
@@ -6949,6 +7129,8 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetStreamInfoResponse": GetStreamInfoResponse,
     ".symphony.pod.v1.AdminListStreamMembersRequest": AdminListStreamMembersRequest,
     ".symphony.pod.v1.AdminListStreamMembersResponse": AdminListStreamMembersResponse,
+    ".symphony.pod.v1.SuppressMessageRequest": SuppressMessageRequest,
+    ".symphony.pod.v1.SuppressMessageResponse": SuppressMessageResponse,
     ".symphony.pod.v1.PodService": PodServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
@@ -7081,6 +7263,14 @@ export const protoMetadata: ProtoMetadata = {
           "AdminListStreamMembers": {
             "http": HttpRule.decode(
               Buffer.from("YgRwYWdlEjAvcG9kL3YxL2FkbWluL3N0cmVhbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2xpc3Q=", "base64"),
+            ),
+          },
+          "SuppressMessage": {
+            "http": HttpRule.decode(
+              Buffer.from(
+                "YgtzdXBwcmVzc2lvbiI2L3BvZC92MS9hZG1pbi9tZXNzYWdlc3VwcHJlc3Npb24ve21lc3NhZ2VfaWR9L3N1cHByZXNz",
+                "base64",
+              ),
             ),
           },
         },
