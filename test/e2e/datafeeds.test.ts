@@ -7,7 +7,10 @@ interface V4Event {
   type: string;
   messageId?: string;
   initiator: { user: { userId: number; username?: string } };
-  payload: Record<string, { message?: { message: string; messageId: string }; messageId?: string; stream?: { streamId: string }; affectedUser?: { userId: number } }>;
+  payload: Record<
+    string,
+    { message?: { message: string; messageId: string }; messageId?: string; stream?: { streamId: string }; affectedUser?: { userId: number }; toUser?: { userId: number }; fromUser?: { userId: number } }
+  >;
 }
 const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
 const PML = (inner: string) => `<div data-format="PresentationML" data-version="2.0">${inner}</div>`;
@@ -116,6 +119,29 @@ describe("datafeed v5 delivery", () => {
     expect(events[2]).toMatchObject({ messageId: sent.messageId, payload: { messageSuppressed: { messageId: sent.messageId, stream: { streamId: roomId } } } });
     expect((await raw("GET", `/agent/v4/stream/${roomId}/message?since=0`, { headers: authHeaders(bob.bot) })).status).toBe(204);
     expect((await raw("GET", `/agent/v1/message/${sent.messageId}`, { headers: authHeaders(bob.bot) })).status).toBe(204);
+  });
+
+  it("announces connection requests to the user asked and acceptances to the one who asked", async () => {
+    const alice = await newBot();
+    const bob = await newBot();
+    const [feedA, feedB] = [await createFeed(alice), await createFeed(bob)];
+    const asked = await raw("POST", "/pod/v1/connection/create", { headers: { sessionToken: alice.bot.sessionToken }, json: { userId: bob.userId } });
+    expect(asked.body).toMatchObject({ userId: bob.userId, status: "PENDING_OUTGOING", requestCounter: 1 });
+    expect((await raw("GET", `/pod/v1/connection/user/${alice.userId}/info`, { headers: { sessionToken: bob.bot.sessionToken } })).body).toMatchObject({ userId: alice.userId, status: "PENDING_INCOMING" });
+
+    const requested = await readUntil(bob, feedB, 1);
+    expect(requested).toMatchObject([{ type: "CONNECTIONREQUESTED", initiator: { user: { userId: alice.userId } }, payload: { connectionRequested: { toUser: { userId: bob.userId } } } }]);
+
+    expect((await raw("POST", "/pod/v1/connection/accept", { headers: { sessionToken: alice.bot.sessionToken }, json: { userId: bob.userId } })).status).toBe(400);
+    const accepted = await raw("POST", "/pod/v1/connection/accept", { headers: { sessionToken: bob.bot.sessionToken }, json: { userId: alice.userId } });
+    expect(accepted.body).toMatchObject({ userId: alice.userId, status: "ACCEPTED" });
+    const acceptedEvents = await readUntil(alice, feedA, 1);
+    expect(acceptedEvents).toMatchObject([{ type: "CONNECTIONACCEPTED", initiator: { user: { userId: bob.userId } }, payload: { connectionAccepted: { fromUser: { userId: bob.userId } } } }]);
+    expect((await raw("GET", "/pod/v1/connection/list?status=ACCEPTED", { headers: { sessionToken: alice.bot.sessionToken } })).body).toEqual([expect.objectContaining({ userId: bob.userId, status: "ACCEPTED" })]);
+
+    expect((await raw("POST", "/pod/v1/connection/create", { headers: { sessionToken: alice.bot.sessionToken }, json: { userId: alice.userId } })).status).toBe(400);
+    expect((await raw("POST", "/pod/v1/connection/create", { headers: { sessionToken: alice.bot.sessionToken }, json: { userId: 999999999999 } })).status).toBe(404);
+    expect((await raw("GET", "/pod/v1/connection/list?status=MAYBE", { headers: { sessionToken: alice.bot.sessionToken } })).status).toBe(400);
   });
 
   it("the feed outlives the session: after logout and a new login the same feed reads on", async () => {

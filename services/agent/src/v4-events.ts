@@ -8,6 +8,8 @@ import type { UserV2 } from "@symphony/proto/pod/v1/users";
 const PAYLOAD_FIELD: Record<string, keyof V4Payload> = {
   MESSAGESENT: "messageSent",
   MESSAGESUPPRESSED: "messageSuppressed",
+  CONNECTIONREQUESTED: "connectionRequested",
+  CONNECTIONACCEPTED: "connectionAccepted",
   INSTANTMESSAGECREATED: "instantMessageCreated",
   ROOMCREATED: "roomCreated",
   ROOMUPDATED: "roomUpdated",
@@ -30,7 +32,11 @@ export const toV4User = (u: UserV2 | undefined, id: number): V4User => ({
 
 /** User ids whose profiles the V4Events of these events show. */
 export function usersOf(events: Event[]): number[] {
-  return [...new Set(events.flatMap((e) => [e.initiatorUserId, ...(e.membershipChanged ? [e.membershipChanged.affectedUserId] : [])]))];
+  return [
+    ...new Set(
+      events.flatMap((e) => [e.initiatorUserId, ...(e.membershipChanged ? [e.membershipChanged.affectedUserId] : []), ...(e.connectionChanged ? [e.connectionChanged.toUserId] : [])]),
+    ),
+  ];
 }
 
 export function storedMessageOf(e: Event, sender: UserV2 | undefined): StoredMessage | undefined {
@@ -49,8 +55,17 @@ export function toV4Event(e: Event, users: Map<number, UserV2>, message?: V4Payl
     roomProperties: e.type === "ROOMCREATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
     newRoomProperties: e.type === "ROOMUPDATED" && e.roomCreated ? { name: e.roomCreated.name, description: "" } : undefined,
   };
+  const user = (id: number) => toV4User(users.get(id), id);
   const payload =
-    field === "messageSent" ? message : field === "messageSuppressed" ? { messageId: e.messageSuppressed?.messageId ?? "", stream } : streamEvent;
+    field === "messageSent"
+      ? message
+      : field === "messageSuppressed"
+        ? { messageId: e.messageSuppressed?.messageId ?? "", stream }
+        : field === "connectionRequested"
+          ? { toUser: user(e.connectionChanged?.toUserId ?? 0) }
+          : field === "connectionAccepted"
+            ? { fromUser: user(e.initiatorUserId) }
+            : streamEvent;
   return {
     id: e.id,
     messageId: e.messageSent?.messageId ?? e.messageSuppressed?.messageId ?? "",

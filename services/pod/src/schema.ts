@@ -58,7 +58,17 @@ export interface OutboxTable {
   published_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
+export interface ConnectionsTable {
+  requester_id: number;
+  target_id: number;
+  status: "PENDING" | "ACCEPTED" | "REJECTED";
+  first_requested_at: number;
+  updated_at: number;
+  request_counter: Generated<number>;
+}
+
 export interface PodDatabase {
+  connections: ConnectionsTable;
   users: UsersTable;
   streams: StreamsTable;
   memberships: MembershipsTable;

@@ -2,6 +2,7 @@ import { normalizeSymphonyId, type UnaryHandlers } from "@symphony/kit";
 import type { PodInternalServiceServer } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import { authHandlers } from "./auth-service.js";
+import { connectionHandlers } from "./connection-service.js";
 import { podContext, type PodDeps } from "./context.js";
 import { messageHandlers } from "./message-service.js";
 import { roomHandlers } from "./room-service.js";
@@ -12,7 +13,7 @@ export type { PodDeps } from "./context.js";
 
 export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
   const c = podContext(deps);
-  return { ...authHandlers(c), ...userHandlers(c), ...roomHandlers(c), ...messageHandlers(c) };
+  return { ...authHandlers(c), ...userHandlers(c), ...roomHandlers(c), ...messageHandlers(c), ...connectionHandlers(c) };
 }
 
 export function podInternalService(deps: Pick<PodDeps, "store" | "sessions"> & { now?: () => number }): UnaryHandlers<PodInternalServiceServer> {

@@ -1,9 +1,10 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
-import type { MembershipsTable, OutboxTable, PodDatabase, StreamsTable, UsersTable } from "./schema.js";
+import type { ConnectionsTable, MembershipsTable, OutboxTable, PodDatabase, StreamsTable, UsersTable } from "./schema.js";
 
 export type UserRow = Selectable<UsersTable>;
 export type StreamRow = Selectable<StreamsTable>;
 export type MemberRow = Selectable<MembershipsTable>;
+export type ConnectionRow = Selectable<ConnectionsTable>;
 
 export interface StoredMessageRow {
   id: string;
@@ -312,6 +313,33 @@ export class PodStore {
       if (!row) return undefined;
       await announce(tx, row.stream_id, [event(row.stream_id, row.type)]);
       return row.stream_id;
+    });
+  }
+
+  /** The connection between two users, whichever asked. */
+  connection(a: number, b: number): Promise<ConnectionRow | undefined> {
+    return this.db
+      .selectFrom("connections")
+      .selectAll()
+      .where((eb) => eb.or([eb.and([eb("requester_id", "=", a), eb("target_id", "=", b)]), eb.and([eb("requester_id", "=", b), eb("target_id", "=", a)])]))
+      .executeTakeFirst();
+  }
+
+  connectionsOf(userId: number): Promise<ConnectionRow[]> {
+    return this.db.selectFrom("connections").selectAll().where((eb) => eb.or([eb("requester_id", "=", userId), eb("target_id", "=", userId)])).orderBy("updated_at", "desc").execute();
+  }
+
+  /** Writes the connection and, when there is one, its event to the users it names. */
+  saveConnection(row: Insertable<ConnectionsTable>, event?: { row: Insertable<OutboxTable>; to: number[] }): Promise<ConnectionRow> {
+    return this.db.transaction().execute(async (tx) => {
+      const saved = await tx
+        .insertInto("connections")
+        .values(row)
+        .onConflict((oc) => oc.columns(["requester_id", "target_id"]).doUpdateSet({ status: row.status, updated_at: row.updated_at, request_counter: row.request_counter }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (event) await tx.insertInto("outbox").values({ ...event.row, recipients: event.to }).execute();
+      return saved;
     });
   }
 

@@ -44,6 +44,16 @@ export interface V4MessageSuppressed {
   stream?: V4Stream | undefined;
 }
 
+/** CONNECTIONREQUESTED payload. */
+export interface V4ConnectionRequested {
+  toUser?: V4User | undefined;
+}
+
+/** CONNECTIONACCEPTED payload. */
+export interface V4ConnectionAccepted {
+  fromUser?: V4User | undefined;
+}
+
 /** V4Payload of the public API: exactly one field is set, the camelCase of the event type. */
 export interface V4Payload {
   messageSent?: V4MessageSent | undefined;
@@ -57,6 +67,8 @@ export interface V4Payload {
   roomMemberPromotedToOwner?: V4StreamEvent | undefined;
   roomMemberDemotedFromOwner?: V4StreamEvent | undefined;
   messageSuppressed?: V4MessageSuppressed | undefined;
+  connectionRequested?: V4ConnectionRequested | undefined;
+  connectionAccepted?: V4ConnectionAccepted | undefined;
 }
 
 /** V4Initiator of the public API. */
@@ -607,6 +619,156 @@ export const V4MessageSuppressed: MessageFns<V4MessageSuppressed> = {
   },
 };
 
+function createBaseV4ConnectionRequested(): V4ConnectionRequested {
+  return { toUser: undefined };
+}
+
+export const V4ConnectionRequested: MessageFns<V4ConnectionRequested> = {
+  encode(message: V4ConnectionRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.toUser !== undefined) {
+      V4User.encode(message.toUser, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4ConnectionRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4ConnectionRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.toUser = V4User.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4ConnectionRequested {
+    return {
+      toUser: isSet(object.toUser)
+        ? V4User.fromJSON(object.toUser)
+        : isSet(object.to_user)
+        ? V4User.fromJSON(object.to_user)
+        : undefined,
+    };
+  },
+
+  toJSON(message: V4ConnectionRequested): unknown {
+    const obj: any = {};
+    if (message.toUser !== undefined) {
+      obj.toUser = V4User.toJSON(message.toUser);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4ConnectionRequested>, I>>(base?: I): V4ConnectionRequested {
+    return V4ConnectionRequested.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4ConnectionRequested>, I>>(object: I): V4ConnectionRequested {
+    const message = createBaseV4ConnectionRequested();
+    message.toUser = (object.toUser !== undefined && object.toUser !== null)
+      ? V4User.fromPartial(object.toUser)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseV4ConnectionAccepted(): V4ConnectionAccepted {
+  return { fromUser: undefined };
+}
+
+export const V4ConnectionAccepted: MessageFns<V4ConnectionAccepted> = {
+  encode(message: V4ConnectionAccepted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromUser !== undefined) {
+      V4User.encode(message.fromUser, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4ConnectionAccepted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4ConnectionAccepted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fromUser = V4User.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4ConnectionAccepted {
+    return {
+      fromUser: isSet(object.fromUser)
+        ? V4User.fromJSON(object.fromUser)
+        : isSet(object.from_user)
+        ? V4User.fromJSON(object.from_user)
+        : undefined,
+    };
+  },
+
+  toJSON(message: V4ConnectionAccepted): unknown {
+    const obj: any = {};
+    if (message.fromUser !== undefined) {
+      obj.fromUser = V4User.toJSON(message.fromUser);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4ConnectionAccepted>, I>>(base?: I): V4ConnectionAccepted {
+    return V4ConnectionAccepted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4ConnectionAccepted>, I>>(object: I): V4ConnectionAccepted {
+    const message = createBaseV4ConnectionAccepted();
+    message.fromUser = (object.fromUser !== undefined && object.fromUser !== null)
+      ? V4User.fromPartial(object.fromUser)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseV4Payload(): V4Payload {
   return {
     messageSent: undefined,
@@ -620,6 +782,8 @@ function createBaseV4Payload(): V4Payload {
     roomMemberPromotedToOwner: undefined,
     roomMemberDemotedFromOwner: undefined,
     messageSuppressed: undefined,
+    connectionRequested: undefined,
+    connectionAccepted: undefined,
   };
 }
 
@@ -657,6 +821,12 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.messageSuppressed !== undefined) {
       V4MessageSuppressed.encode(message.messageSuppressed, writer.uint32(90).fork()).join();
+    }
+    if (message.connectionRequested !== undefined) {
+      V4ConnectionRequested.encode(message.connectionRequested, writer.uint32(98).fork()).join();
+    }
+    if (message.connectionAccepted !== undefined) {
+      V4ConnectionAccepted.encode(message.connectionAccepted, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -762,6 +932,22 @@ export const V4Payload: MessageFns<V4Payload> = {
             message.messageSuppressed = V4MessageSuppressed.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.connectionRequested = V4ConnectionRequested.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.connectionAccepted = V4ConnectionAccepted.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -831,6 +1017,16 @@ export const V4Payload: MessageFns<V4Payload> = {
         : isSet(object.message_suppressed)
         ? V4MessageSuppressed.fromJSON(object.message_suppressed)
         : undefined,
+      connectionRequested: isSet(object.connectionRequested)
+        ? V4ConnectionRequested.fromJSON(object.connectionRequested)
+        : isSet(object.connection_requested)
+        ? V4ConnectionRequested.fromJSON(object.connection_requested)
+        : undefined,
+      connectionAccepted: isSet(object.connectionAccepted)
+        ? V4ConnectionAccepted.fromJSON(object.connectionAccepted)
+        : isSet(object.connection_accepted)
+        ? V4ConnectionAccepted.fromJSON(object.connection_accepted)
+        : undefined,
     };
   },
 
@@ -868,6 +1064,12 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.messageSuppressed !== undefined) {
       obj.messageSuppressed = V4MessageSuppressed.toJSON(message.messageSuppressed);
+    }
+    if (message.connectionRequested !== undefined) {
+      obj.connectionRequested = V4ConnectionRequested.toJSON(message.connectionRequested);
+    }
+    if (message.connectionAccepted !== undefined) {
+      obj.connectionAccepted = V4ConnectionAccepted.toJSON(message.connectionAccepted);
     }
     return obj;
   },
@@ -912,6 +1114,12 @@ export const V4Payload: MessageFns<V4Payload> = {
         : undefined;
     message.messageSuppressed = (object.messageSuppressed !== undefined && object.messageSuppressed !== null)
       ? V4MessageSuppressed.fromPartial(object.messageSuppressed)
+      : undefined;
+    message.connectionRequested = (object.connectionRequested !== undefined && object.connectionRequested !== null)
+      ? V4ConnectionRequested.fromPartial(object.connectionRequested)
+      : undefined;
+    message.connectionAccepted = (object.connectionAccepted !== undefined && object.connectionAccepted !== null)
+      ? V4ConnectionAccepted.fromPartial(object.connectionAccepted)
       : undefined;
     return message;
   },
@@ -1275,6 +1483,8 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.V4StreamEvent": V4StreamEvent,
     ".symphony.agent.v1.V4MessageSent": V4MessageSent,
     ".symphony.agent.v1.V4MessageSuppressed": V4MessageSuppressed,
+    ".symphony.agent.v1.V4ConnectionRequested": V4ConnectionRequested,
+    ".symphony.agent.v1.V4ConnectionAccepted": V4ConnectionAccepted,
     ".symphony.agent.v1.V4Payload": V4Payload,
     ".symphony.agent.v1.V4Initiator": V4Initiator,
     ".symphony.agent.v1.V4Event": V4Event,

@@ -28,6 +28,7 @@ export interface Event {
   roomCreated?: RoomCreated | undefined;
   membershipChanged?: MembershipChanged | undefined;
   messageSuppressed?: MessageSuppressed | undefined;
+  connectionChanged?: ConnectionChanged | undefined;
 }
 
 export interface MessageSent {
@@ -37,6 +38,11 @@ export interface MessageSent {
 
 export interface RoomCreated {
   name: string;
+}
+
+/** CONNECTIONREQUESTED (to_user_id is the user asked) and CONNECTIONACCEPTED (the initiator accepted). */
+export interface ConnectionChanged {
+  toUserId: number;
 }
 
 /** MESSAGESUPPRESSED: which message an administrator suppressed. */
@@ -72,6 +78,7 @@ function createBaseEvent(): Event {
     roomCreated: undefined,
     membershipChanged: undefined,
     messageSuppressed: undefined,
+    connectionChanged: undefined,
   };
 }
 
@@ -106,6 +113,9 @@ export const Event: MessageFns<Event> = {
     }
     if (message.messageSuppressed !== undefined) {
       MessageSuppressed.encode(message.messageSuppressed, writer.uint32(106).fork()).join();
+    }
+    if (message.connectionChanged !== undefined) {
+      ConnectionChanged.encode(message.connectionChanged, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -203,6 +213,14 @@ export const Event: MessageFns<Event> = {
             message.messageSuppressed = MessageSuppressed.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.connectionChanged = ConnectionChanged.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -255,6 +273,11 @@ export const Event: MessageFns<Event> = {
         : isSet(object.message_suppressed)
         ? MessageSuppressed.fromJSON(object.message_suppressed)
         : undefined,
+      connectionChanged: isSet(object.connectionChanged)
+        ? ConnectionChanged.fromJSON(object.connectionChanged)
+        : isSet(object.connection_changed)
+        ? ConnectionChanged.fromJSON(object.connection_changed)
+        : undefined,
     };
   },
 
@@ -290,6 +313,9 @@ export const Event: MessageFns<Event> = {
     if (message.messageSuppressed !== undefined) {
       obj.messageSuppressed = MessageSuppressed.toJSON(message.messageSuppressed);
     }
+    if (message.connectionChanged !== undefined) {
+      obj.connectionChanged = ConnectionChanged.toJSON(message.connectionChanged);
+    }
     return obj;
   },
 
@@ -315,6 +341,9 @@ export const Event: MessageFns<Event> = {
       : undefined;
     message.messageSuppressed = (object.messageSuppressed !== undefined && object.messageSuppressed !== null)
       ? MessageSuppressed.fromPartial(object.messageSuppressed)
+      : undefined;
+    message.connectionChanged = (object.connectionChanged !== undefined && object.connectionChanged !== null)
+      ? ConnectionChanged.fromPartial(object.connectionChanged)
       : undefined;
     return message;
   },
@@ -472,6 +501,79 @@ export const RoomCreated: MessageFns<RoomCreated> = {
   fromPartial<I extends Exact<DeepPartial<RoomCreated>, I>>(object: I): RoomCreated {
     const message = createBaseRoomCreated();
     message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseConnectionChanged(): ConnectionChanged {
+  return { toUserId: 0 };
+}
+
+export const ConnectionChanged: MessageFns<ConnectionChanged> = {
+  encode(message: ConnectionChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.toUserId !== 0) {
+      writer.uint32(8).int64(message.toUserId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectionChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectionChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.toUserId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectionChanged {
+    return {
+      toUserId: isSet(object.toUserId)
+        ? globalThis.Number(object.toUserId)
+        : isSet(object.to_user_id)
+        ? globalThis.Number(object.to_user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConnectionChanged): unknown {
+    const obj: any = {};
+    if (message.toUserId !== 0) {
+      obj.toUserId = Math.round(message.toUserId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConnectionChanged>, I>>(base?: I): ConnectionChanged {
+    return ConnectionChanged.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectionChanged>, I>>(object: I): ConnectionChanged {
+    const message = createBaseConnectionChanged();
+    message.toUserId = object.toUserId ?? 0;
     return message;
   },
 };
@@ -743,6 +845,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.events.v1.Event": Event,
     ".symphony.events.v1.MessageSent": MessageSent,
     ".symphony.events.v1.RoomCreated": RoomCreated,
+    ".symphony.events.v1.ConnectionChanged": ConnectionChanged,
     ".symphony.events.v1.MessageSuppressed": MessageSuppressed,
     ".symphony.events.v1.MembershipChanged": MembershipChanged,
     ".symphony.events.v1.KeyInvalidation": KeyInvalidation,

@@ -42,6 +42,7 @@ import {
   RoleDetail,
   StringId,
   UserAttributes,
+  UserConnection,
   UserDetail,
   UserError,
   UserSearchQuery,
@@ -377,6 +378,49 @@ export interface SuppressMessageRequest {
 
 export interface SuppressMessageResponse {
   suppression?: MessageSuppression | undefined;
+}
+
+export interface CreateConnectionRequest {
+  userId: number;
+}
+
+export interface CreateConnectionResponse {
+  connection?: UserConnection | undefined;
+}
+
+export interface AcceptConnectionRequest {
+  userId: number;
+}
+
+export interface AcceptConnectionResponse {
+  connection?: UserConnection | undefined;
+}
+
+export interface RejectConnectionRequest {
+  userId: number;
+}
+
+export interface RejectConnectionResponse {
+  connection?: UserConnection | undefined;
+}
+
+export interface GetConnectionRequest {
+  userId: number;
+}
+
+export interface GetConnectionResponse {
+  connection?: UserConnection | undefined;
+}
+
+export interface ListConnectionsRequest {
+  /** PENDING_INCOMING, PENDING_OUTGOING, ACCEPTED, REJECTED or ALL (the default). */
+  status: string;
+  /** Comma-separated user ids to restrict the list to. */
+  userIds: string;
+}
+
+export interface ListConnectionsResponse {
+  connections: UserConnection[];
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -6051,6 +6095,734 @@ export const SuppressMessageResponse: MessageFns<SuppressMessageResponse> = {
   },
 };
 
+function createBaseCreateConnectionRequest(): CreateConnectionRequest {
+  return { userId: 0 };
+}
+
+export const CreateConnectionRequest: MessageFns<CreateConnectionRequest> = {
+  encode(message: CreateConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConnectionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: CreateConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateConnectionRequest>, I>>(base?: I): CreateConnectionRequest {
+    return CreateConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConnectionRequest>, I>>(object: I): CreateConnectionRequest {
+    const message = createBaseCreateConnectionRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateConnectionResponse(): CreateConnectionResponse {
+  return { connection: undefined };
+}
+
+export const CreateConnectionResponse: MessageFns<CreateConnectionResponse> = {
+  encode(message: CreateConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connection !== undefined) {
+      UserConnection.encode(message.connection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connection = UserConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConnectionResponse {
+    return { connection: isSet(object.connection) ? UserConnection.fromJSON(object.connection) : undefined };
+  },
+
+  toJSON(message: CreateConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.connection !== undefined) {
+      obj.connection = UserConnection.toJSON(message.connection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateConnectionResponse>, I>>(base?: I): CreateConnectionResponse {
+    return CreateConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConnectionResponse>, I>>(object: I): CreateConnectionResponse {
+    const message = createBaseCreateConnectionResponse();
+    message.connection = (object.connection !== undefined && object.connection !== null)
+      ? UserConnection.fromPartial(object.connection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAcceptConnectionRequest(): AcceptConnectionRequest {
+  return { userId: 0 };
+}
+
+export const AcceptConnectionRequest: MessageFns<AcceptConnectionRequest> = {
+  encode(message: AcceptConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcceptConnectionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: AcceptConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcceptConnectionRequest>, I>>(base?: I): AcceptConnectionRequest {
+    return AcceptConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcceptConnectionRequest>, I>>(object: I): AcceptConnectionRequest {
+    const message = createBaseAcceptConnectionRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseAcceptConnectionResponse(): AcceptConnectionResponse {
+  return { connection: undefined };
+}
+
+export const AcceptConnectionResponse: MessageFns<AcceptConnectionResponse> = {
+  encode(message: AcceptConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connection !== undefined) {
+      UserConnection.encode(message.connection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connection = UserConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcceptConnectionResponse {
+    return { connection: isSet(object.connection) ? UserConnection.fromJSON(object.connection) : undefined };
+  },
+
+  toJSON(message: AcceptConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.connection !== undefined) {
+      obj.connection = UserConnection.toJSON(message.connection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcceptConnectionResponse>, I>>(base?: I): AcceptConnectionResponse {
+    return AcceptConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcceptConnectionResponse>, I>>(object: I): AcceptConnectionResponse {
+    const message = createBaseAcceptConnectionResponse();
+    message.connection = (object.connection !== undefined && object.connection !== null)
+      ? UserConnection.fromPartial(object.connection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRejectConnectionRequest(): RejectConnectionRequest {
+  return { userId: 0 };
+}
+
+export const RejectConnectionRequest: MessageFns<RejectConnectionRequest> = {
+  encode(message: RejectConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectConnectionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: RejectConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RejectConnectionRequest>, I>>(base?: I): RejectConnectionRequest {
+    return RejectConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectConnectionRequest>, I>>(object: I): RejectConnectionRequest {
+    const message = createBaseRejectConnectionRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseRejectConnectionResponse(): RejectConnectionResponse {
+  return { connection: undefined };
+}
+
+export const RejectConnectionResponse: MessageFns<RejectConnectionResponse> = {
+  encode(message: RejectConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connection !== undefined) {
+      UserConnection.encode(message.connection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connection = UserConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectConnectionResponse {
+    return { connection: isSet(object.connection) ? UserConnection.fromJSON(object.connection) : undefined };
+  },
+
+  toJSON(message: RejectConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.connection !== undefined) {
+      obj.connection = UserConnection.toJSON(message.connection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RejectConnectionResponse>, I>>(base?: I): RejectConnectionResponse {
+    return RejectConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectConnectionResponse>, I>>(object: I): RejectConnectionResponse {
+    const message = createBaseRejectConnectionResponse();
+    message.connection = (object.connection !== undefined && object.connection !== null)
+      ? UserConnection.fromPartial(object.connection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetConnectionRequest(): GetConnectionRequest {
+  return { userId: 0 };
+}
+
+export const GetConnectionRequest: MessageFns<GetConnectionRequest> = {
+  encode(message: GetConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConnectionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetConnectionRequest>, I>>(base?: I): GetConnectionRequest {
+    return GetConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetConnectionRequest>, I>>(object: I): GetConnectionRequest {
+    const message = createBaseGetConnectionRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetConnectionResponse(): GetConnectionResponse {
+  return { connection: undefined };
+}
+
+export const GetConnectionResponse: MessageFns<GetConnectionResponse> = {
+  encode(message: GetConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connection !== undefined) {
+      UserConnection.encode(message.connection, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connection = UserConnection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConnectionResponse {
+    return { connection: isSet(object.connection) ? UserConnection.fromJSON(object.connection) : undefined };
+  },
+
+  toJSON(message: GetConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.connection !== undefined) {
+      obj.connection = UserConnection.toJSON(message.connection);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetConnectionResponse>, I>>(base?: I): GetConnectionResponse {
+    return GetConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetConnectionResponse>, I>>(object: I): GetConnectionResponse {
+    const message = createBaseGetConnectionResponse();
+    message.connection = (object.connection !== undefined && object.connection !== null)
+      ? UserConnection.fromPartial(object.connection)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListConnectionsRequest(): ListConnectionsRequest {
+  return { status: "", userIds: "" };
+}
+
+export const ListConnectionsRequest: MessageFns<ListConnectionsRequest> = {
+  encode(message: ListConnectionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.userIds !== "") {
+      writer.uint32(18).string(message.userIds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConnectionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConnectionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userIds = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConnectionsRequest {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      userIds: isSet(object.userIds)
+        ? globalThis.String(object.userIds)
+        : isSet(object.user_ids)
+        ? globalThis.String(object.user_ids)
+        : "",
+    };
+  },
+
+  toJSON(message: ListConnectionsRequest): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.userIds !== "") {
+      obj.userIds = message.userIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConnectionsRequest>, I>>(base?: I): ListConnectionsRequest {
+    return ListConnectionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConnectionsRequest>, I>>(object: I): ListConnectionsRequest {
+    const message = createBaseListConnectionsRequest();
+    message.status = object.status ?? "";
+    message.userIds = object.userIds ?? "";
+    return message;
+  },
+};
+
+function createBaseListConnectionsResponse(): ListConnectionsResponse {
+  return { connections: [] };
+}
+
+export const ListConnectionsResponse: MessageFns<ListConnectionsResponse> = {
+  encode(message: ListConnectionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.connections) {
+      UserConnection.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConnectionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConnectionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connections.push(UserConnection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConnectionsResponse {
+    return {
+      connections: globalThis.Array.isArray(object?.connections)
+        ? object.connections.map((e: any) => UserConnection.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListConnectionsResponse): unknown {
+    const obj: any = {};
+    if (message.connections?.length) {
+      obj.connections = message.connections.map((e) => UserConnection.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConnectionsResponse>, I>>(base?: I): ListConnectionsResponse {
+    return ListConnectionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConnectionsResponse>, I>>(object: I): ListConnectionsResponse {
+    const message = createBaseListConnectionsResponse();
+    message.connections = object.connections?.map((e) => UserConnection.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The public Pod API. Every RPC but Authenticate needs the caller's session token
  * in the `session-token` metadata entry.
@@ -6371,6 +7143,60 @@ export const PodServiceService = {
     responseDeserialize: (value: Buffer): AdminListStreamMembersResponse =>
       AdminListStreamMembersResponse.decode(value),
   },
+  createConnection: {
+    path: "/symphony.pod.v1.PodService/CreateConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateConnectionRequest): Buffer =>
+      Buffer.from(CreateConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateConnectionRequest => CreateConnectionRequest.decode(value),
+    responseSerialize: (value: CreateConnectionResponse): Buffer =>
+      Buffer.from(CreateConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateConnectionResponse => CreateConnectionResponse.decode(value),
+  },
+  acceptConnection: {
+    path: "/symphony.pod.v1.PodService/AcceptConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcceptConnectionRequest): Buffer =>
+      Buffer.from(AcceptConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcceptConnectionRequest => AcceptConnectionRequest.decode(value),
+    responseSerialize: (value: AcceptConnectionResponse): Buffer =>
+      Buffer.from(AcceptConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcceptConnectionResponse => AcceptConnectionResponse.decode(value),
+  },
+  rejectConnection: {
+    path: "/symphony.pod.v1.PodService/RejectConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RejectConnectionRequest): Buffer =>
+      Buffer.from(RejectConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RejectConnectionRequest => RejectConnectionRequest.decode(value),
+    responseSerialize: (value: RejectConnectionResponse): Buffer =>
+      Buffer.from(RejectConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RejectConnectionResponse => RejectConnectionResponse.decode(value),
+  },
+  getConnection: {
+    path: "/symphony.pod.v1.PodService/GetConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConnectionRequest): Buffer => Buffer.from(GetConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConnectionRequest => GetConnectionRequest.decode(value),
+    responseSerialize: (value: GetConnectionResponse): Buffer =>
+      Buffer.from(GetConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetConnectionResponse => GetConnectionResponse.decode(value),
+  },
+  listConnections: {
+    path: "/symphony.pod.v1.PodService/ListConnections" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListConnectionsRequest): Buffer =>
+      Buffer.from(ListConnectionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListConnectionsRequest => ListConnectionsRequest.decode(value),
+    responseSerialize: (value: ListConnectionsResponse): Buffer =>
+      Buffer.from(ListConnectionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListConnectionsResponse => ListConnectionsResponse.decode(value),
+  },
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage: {
     path: "/symphony.pod.v1.PodService/SuppressMessage" as const,
@@ -6463,6 +7289,11 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   listStreams: handleUnaryCall<ListStreamsRequest, ListStreamsResponse>;
   getStreamInfo: handleUnaryCall<GetStreamInfoRequest, GetStreamInfoResponse>;
   adminListStreamMembers: handleUnaryCall<AdminListStreamMembersRequest, AdminListStreamMembersResponse>;
+  createConnection: handleUnaryCall<CreateConnectionRequest, CreateConnectionResponse>;
+  acceptConnection: handleUnaryCall<AcceptConnectionRequest, AcceptConnectionResponse>;
+  rejectConnection: handleUnaryCall<RejectConnectionRequest, RejectConnectionResponse>;
+  getConnection: handleUnaryCall<GetConnectionRequest, GetConnectionResponse>;
+  listConnections: handleUnaryCall<ListConnectionsRequest, ListConnectionsResponse>;
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage: handleUnaryCall<SuppressMessageRequest, SuppressMessageResponse>;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
@@ -6945,6 +7776,81 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
   ): ClientUnaryCall;
+  createConnection(
+    request: CreateConnectionRequest,
+    callback: (error: ServiceError | null, response: CreateConnectionResponse) => void,
+  ): ClientUnaryCall;
+  createConnection(
+    request: CreateConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateConnectionResponse) => void,
+  ): ClientUnaryCall;
+  createConnection(
+    request: CreateConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateConnectionResponse) => void,
+  ): ClientUnaryCall;
+  acceptConnection(
+    request: AcceptConnectionRequest,
+    callback: (error: ServiceError | null, response: AcceptConnectionResponse) => void,
+  ): ClientUnaryCall;
+  acceptConnection(
+    request: AcceptConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcceptConnectionResponse) => void,
+  ): ClientUnaryCall;
+  acceptConnection(
+    request: AcceptConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcceptConnectionResponse) => void,
+  ): ClientUnaryCall;
+  rejectConnection(
+    request: RejectConnectionRequest,
+    callback: (error: ServiceError | null, response: RejectConnectionResponse) => void,
+  ): ClientUnaryCall;
+  rejectConnection(
+    request: RejectConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RejectConnectionResponse) => void,
+  ): ClientUnaryCall;
+  rejectConnection(
+    request: RejectConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RejectConnectionResponse) => void,
+  ): ClientUnaryCall;
+  getConnection(
+    request: GetConnectionRequest,
+    callback: (error: ServiceError | null, response: GetConnectionResponse) => void,
+  ): ClientUnaryCall;
+  getConnection(
+    request: GetConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetConnectionResponse) => void,
+  ): ClientUnaryCall;
+  getConnection(
+    request: GetConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetConnectionResponse) => void,
+  ): ClientUnaryCall;
+  listConnections(
+    request: ListConnectionsRequest,
+    callback: (error: ServiceError | null, response: ListConnectionsResponse) => void,
+  ): ClientUnaryCall;
+  listConnections(
+    request: ListConnectionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListConnectionsResponse) => void,
+  ): ClientUnaryCall;
+  listConnections(
+    request: ListConnectionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListConnectionsResponse) => void,
+  ): ClientUnaryCall;
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage(
     request: SuppressMessageRequest,
@@ -7131,6 +8037,16 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.AdminListStreamMembersResponse": AdminListStreamMembersResponse,
     ".symphony.pod.v1.SuppressMessageRequest": SuppressMessageRequest,
     ".symphony.pod.v1.SuppressMessageResponse": SuppressMessageResponse,
+    ".symphony.pod.v1.CreateConnectionRequest": CreateConnectionRequest,
+    ".symphony.pod.v1.CreateConnectionResponse": CreateConnectionResponse,
+    ".symphony.pod.v1.AcceptConnectionRequest": AcceptConnectionRequest,
+    ".symphony.pod.v1.AcceptConnectionResponse": AcceptConnectionResponse,
+    ".symphony.pod.v1.RejectConnectionRequest": RejectConnectionRequest,
+    ".symphony.pod.v1.RejectConnectionResponse": RejectConnectionResponse,
+    ".symphony.pod.v1.GetConnectionRequest": GetConnectionRequest,
+    ".symphony.pod.v1.GetConnectionResponse": GetConnectionResponse,
+    ".symphony.pod.v1.ListConnectionsRequest": ListConnectionsRequest,
+    ".symphony.pod.v1.ListConnectionsResponse": ListConnectionsResponse,
     ".symphony.pod.v1.PodService": PodServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
@@ -7264,6 +8180,23 @@ export const protoMetadata: ProtoMetadata = {
             "http": HttpRule.decode(
               Buffer.from("YgRwYWdlEjAvcG9kL3YxL2FkbWluL3N0cmVhbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2xpc3Q=", "base64"),
             ),
+          },
+          "CreateConnection": {
+            "http": HttpRule.decode(Buffer.from("OgEqYgpjb25uZWN0aW9uIhkvcG9kL3YxL2Nvbm5lY3Rpb24vY3JlYXRl", "base64")),
+          },
+          "AcceptConnection": {
+            "http": HttpRule.decode(Buffer.from("OgEqYgpjb25uZWN0aW9uIhkvcG9kL3YxL2Nvbm5lY3Rpb24vYWNjZXB0", "base64")),
+          },
+          "RejectConnection": {
+            "http": HttpRule.decode(Buffer.from("OgEqYgpjb25uZWN0aW9uIhkvcG9kL3YxL2Nvbm5lY3Rpb24vcmVqZWN0", "base64")),
+          },
+          "GetConnection": {
+            "http": HttpRule.decode(
+              Buffer.from("Ygpjb25uZWN0aW9uEiYvcG9kL3YxL2Nvbm5lY3Rpb24vdXNlci97dXNlcl9pZH0vaW5mbw==", "base64"),
+            ),
+          },
+          "ListConnections": {
+            "http": HttpRule.decode(Buffer.from("Ygtjb25uZWN0aW9ucxIXL3BvZC92MS9jb25uZWN0aW9uL2xpc3Q=", "base64")),
           },
           "SuppressMessage": {
             "http": HttpRule.decode(

@@ -122,6 +122,16 @@ export interface RoleDetail {
   optionalActions: string[];
 }
 
+/** UserConnection of the public API, seen from the caller. */
+export interface UserConnection {
+  userId: number;
+  /** PENDING_INCOMING, PENDING_OUTGOING, ACCEPTED or REJECTED. */
+  status: string;
+  firstRequestedAt?: number | undefined;
+  updatedAt?: number | undefined;
+  requestCounter?: number | undefined;
+}
+
 function createBaseUserV2(): UserV2 {
   return {
     id: 0,
@@ -1963,6 +1973,155 @@ export const RoleDetail: MessageFns<RoleDetail> = {
   },
 };
 
+function createBaseUserConnection(): UserConnection {
+  return { userId: 0, status: "", firstRequestedAt: undefined, updatedAt: undefined, requestCounter: undefined };
+}
+
+export const UserConnection: MessageFns<UserConnection> = {
+  encode(message: UserConnection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.firstRequestedAt !== undefined) {
+      writer.uint32(24).int64(message.firstRequestedAt);
+    }
+    if (message.updatedAt !== undefined) {
+      writer.uint32(32).int64(message.updatedAt);
+    }
+    if (message.requestCounter !== undefined) {
+      writer.uint32(40).int32(message.requestCounter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserConnection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserConnection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.firstRequestedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.updatedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.requestCounter = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserConnection {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      firstRequestedAt: isSet(object.firstRequestedAt)
+        ? globalThis.Number(object.firstRequestedAt)
+        : isSet(object.first_requested_at)
+        ? globalThis.Number(object.first_requested_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? globalThis.Number(object.updatedAt)
+        : isSet(object.updated_at)
+        ? globalThis.Number(object.updated_at)
+        : undefined,
+      requestCounter: isSet(object.requestCounter)
+        ? globalThis.Number(object.requestCounter)
+        : isSet(object.request_counter)
+        ? globalThis.Number(object.request_counter)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UserConnection): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.firstRequestedAt !== undefined) {
+      obj.firstRequestedAt = Math.round(message.firstRequestedAt);
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = Math.round(message.updatedAt);
+    }
+    if (message.requestCounter !== undefined) {
+      obj.requestCounter = Math.round(message.requestCounter);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserConnection>, I>>(base?: I): UserConnection {
+    return UserConnection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserConnection>, I>>(object: I): UserConnection {
+    const message = createBaseUserConnection();
+    message.userId = object.userId ?? 0;
+    message.status = object.status ?? "";
+    message.firstRequestedAt = object.firstRequestedAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.requestCounter = object.requestCounter ?? undefined;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -2000,6 +2159,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.UserStatus": UserStatus,
     ".symphony.pod.v1.StringId": StringId,
     ".symphony.pod.v1.RoleDetail": RoleDetail,
+    ".symphony.pod.v1.UserConnection": UserConnection,
   },
   dependencies: [],
 };

@@ -1,0 +1,93 @@
+import { invalidArgument, notFound, type UnaryHandlers } from "@symphony/kit";
+import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
+import type { UserConnection } from "@symphony/proto/pod/v1/users";
+import { userIdOf, type PodContext } from "./context.js";
+import { outboxRow } from "./events.js";
+import type { ConnectionRow } from "./store.js";
+
+type ConnectionHandlers = Pick<UnaryHandlers<PodServiceServer>, "createConnection" | "acceptConnection" | "rejectConnection" | "getConnection" | "listConnections">;
+
+const STATUSES = new Set(["PENDING_INCOMING", "PENDING_OUTGOING", "ACCEPTED", "REJECTED", "ALL", ""]);
+
+/** The connection as the viewer sees it: a pending request is incoming or outgoing. */
+function view(row: ConnectionRow, viewer: number): UserConnection {
+  const outgoing = row.requester_id === viewer;
+  return {
+    userId: outgoing ? row.target_id : row.requester_id,
+    status: row.status === "PENDING" ? (outgoing ? "PENDING_OUTGOING" : "PENDING_INCOMING") : row.status,
+    firstRequestedAt: row.first_requested_at,
+    updatedAt: row.updated_at,
+    requestCounter: row.request_counter,
+  };
+}
+
+export function connectionHandlers(c: PodContext): ConnectionHandlers {
+  const { store } = c;
+
+  const other = async (raw: number, self: number) => {
+    const id = userIdOf(raw, "userId");
+    if (id === self) throw invalidArgument("A user cannot connect to themselves");
+    const user = await store.userById(id);
+    if (!user || user.status !== "ENABLED") throw notFound("User not found");
+    return id;
+  };
+
+  /** Answers an incoming request: only the user who was asked may accept or reject it. */
+  const answer = async (raw: number, ctx: Parameters<typeof c.caller>[0], status: "ACCEPTED" | "REJECTED") => {
+    const p = await c.caller(ctx);
+    const from = await other(raw, p.userId);
+    const existing = await store.connection(from, p.userId);
+    if (!existing || existing.target_id !== p.userId || existing.status !== "PENDING") throw invalidArgument("There is no pending request from this user");
+    const ts = c.now();
+    const saved = await store.saveConnection(
+      { ...existing, status, updated_at: ts },
+      status === "ACCEPTED"
+        ? { row: outboxRow({ type: "CONNECTIONACCEPTED", timestamp: ts, streamId: "", streamType: "", initiatorUserId: p.userId, connectionChanged: { toUserId: from } }), to: [from] }
+        : undefined,
+    );
+    if (status === "ACCEPTED") c.published();
+    return { connection: view(saved, p.userId) };
+  };
+
+  return {
+    async createConnection(req, ctx) {
+      const p = await c.caller(ctx);
+      const to = await other(req.userId, p.userId);
+      const existing = await store.connection(p.userId, to);
+      if (existing?.status === "ACCEPTED") return { connection: view(existing, p.userId) };
+      if (existing && existing.requester_id !== p.userId && existing.status === "PENDING") throw invalidArgument("This user already asked to connect: accept their request");
+      const ts = c.now();
+      const saved = await store.saveConnection(
+        {
+          requester_id: p.userId,
+          target_id: to,
+          status: "PENDING",
+          first_requested_at: existing?.first_requested_at ?? ts,
+          updated_at: ts,
+          request_counter: (existing?.requester_id === p.userId ? existing.request_counter : 0) + 1,
+        },
+        { row: outboxRow({ type: "CONNECTIONREQUESTED", timestamp: ts, streamId: "", streamType: "", initiatorUserId: p.userId, connectionChanged: { toUserId: to } }), to: [to] },
+      );
+      c.published();
+      return { connection: view(saved, p.userId) };
+    },
+
+    acceptConnection: (req, ctx) => answer(req.userId, ctx, "ACCEPTED"),
+    rejectConnection: (req, ctx) => answer(req.userId, ctx, "REJECTED"),
+
+    async getConnection(req, ctx) {
+      const p = await c.caller(ctx);
+      const row = await store.connection(p.userId, userIdOf(req.userId, "userId"));
+      if (!row) throw notFound("No connection with this user");
+      return { connection: view(row, p.userId) };
+    },
+
+    async listConnections(req, ctx) {
+      const p = await c.caller(ctx);
+      if (!STATUSES.has(req.status)) throw invalidArgument("status must be PENDING_INCOMING, PENDING_OUTGOING, ACCEPTED, REJECTED or ALL");
+      const only = req.userIds ? new Set(req.userIds.split(",").map((x) => userIdOf(Number(x.trim()), "userIds"))) : undefined;
+      const all = (await store.connectionsOf(p.userId)).map((r) => view(r, p.userId));
+      return { connections: all.filter((v) => (!req.status || req.status === "ALL" || v.status === req.status) && (!only || only.has(v.userId))) };
+    },
+  };
+}
