@@ -24,40 +24,25 @@ function variable<T>(name: string, fallback: T | undefined, parse: (raw: string)
   };
 }
 
+function integer(name: string, fallback: number | undefined, min: number, max: number, expected: string): Reader<number> {
+  return variable(
+    name,
+    fallback,
+    (raw) => {
+      const n = Number(raw);
+      return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+    },
+    expected,
+  );
+}
+
 export const env = {
   string: (name: string, fallback?: string): Reader<string> => variable(name, fallback, (raw) => raw, "a string"),
   url: (name: string, fallback?: string): Reader<string> =>
     variable(name, fallback, (raw) => (URL.canParse(raw) ? raw : undefined), "a URL"),
-  port: (name: string, fallback?: number): Reader<number> =>
-    variable(
-      name,
-      fallback,
-      (raw) => {
-        const n = Number(raw);
-        return Number.isInteger(n) && n >= 0 && n < 65536 ? n : undefined;
-      },
-      "a TCP port (0-65535)",
-    ),
-  positiveInt: (name: string, fallback?: number): Reader<number> =>
-    variable(
-      name,
-      fallback,
-      (raw) => {
-        const n = Number(raw);
-        return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-      },
-      "a positive integer",
-    ),
-  nonNegativeInt: (name: string, fallback?: number): Reader<number> =>
-    variable(
-      name,
-      fallback,
-      (raw) => {
-        const n = Number(raw);
-        return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-      },
-      "a non-negative integer",
-    ),
+  port: (name: string, fallback?: number): Reader<number> => integer(name, fallback, 0, 65535, "a TCP port (0-65535)"),
+  positiveInt: (name: string, fallback?: number): Reader<number> => integer(name, fallback, 1, Number.MAX_SAFE_INTEGER, "a positive integer"),
+  nonNegativeInt: (name: string, fallback?: number): Reader<number> => integer(name, fallback, 0, Number.MAX_SAFE_INTEGER, "a non-negative integer"),
   boolean: (name: string, fallback?: boolean): Reader<boolean> =>
     variable(name, fallback, (raw) => ({ true: true, false: false })[raw.toLowerCase()], "true or false"),
   /** host:port of a gRPC peer. */

@@ -7,7 +7,8 @@ import type { ContentKeyCache } from "./content-keys.js";
 import { readMessage } from "./decrypt.js";
 import type { FeedStore, V4AckState } from "./feeds.js";
 import { authenticateCaller, type Caller } from "./principal.js";
-import { decodeEvent, storedMessageOf, toV4Event, usersOf } from "./v4-events.js";
+import { Event } from "@symphony/proto/events/v1/events";
+import { storedMessageOf, toV4Event, usersOf } from "./v4-events.js";
 
 type DatafeedHandlers = Pick<
   UnaryHandlers<AgentServiceServer>,
@@ -30,7 +31,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
 
   /** Decrypted V4Events, with the profiles of initiators and affected users in one pod call. */
   const toV4Events = async (c: Caller, data: Uint8Array[]): Promise<V4Event[]> => {
-    const events = data.map(decodeEvent);
+    const events = data.map((d) => Event.decode(d));
     const ids = usersOf(events);
     const { users } = ids.length ? await unary(pod, pod.getUsers, { userIds: ids }, metadataOf({ [SESSION_TOKEN]: c.sessionToken })) : { users: [] as UserV2[] };
     const profiles = new Map(users.map((u) => [u.id, u]));

@@ -1,8 +1,8 @@
-import { Event } from "@symphony/proto/events/v1/events";
+import type { Event } from "@symphony/proto/events/v1/events";
 import type { V4Event, V4Payload, V4StreamEvent } from "@symphony/proto/agent/v1/events";
-import type { V4User } from "@symphony/proto/agent/v1/model";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
+import { toV4User } from "./v4-message.js";
 
 // The V4Payload field of each event type the pod publishes.
 const PAYLOAD_FIELD: Record<string, keyof V4Payload> = {
@@ -21,14 +21,6 @@ const PAYLOAD_FIELD: Record<string, keyof V4Payload> = {
   ROOMMEMBERDEMOTEDFROMOWNER: "roomMemberDemotedFromOwner",
 };
 
-export const toV4User = (u: UserV2 | undefined, id: number): V4User => ({
-  userId: u?.id ?? id,
-  firstName: u?.firstName ?? "",
-  lastName: u?.lastName ?? "",
-  displayName: u?.displayName ?? "",
-  email: u?.emailAddress ?? "",
-  username: u?.username ?? "",
-});
 
 /** User ids whose profiles the V4Events of these events show. */
 export function usersOf(events: Event[]): number[] {
@@ -75,5 +67,3 @@ export function toV4Event(e: Event, users: Map<number, UserV2>, message?: V4Payl
     payload: { [field]: payload },
   };
 }
-
-export const decodeEvent = (data: Uint8Array) => Event.decode(data);

@@ -1,4 +1,4 @@
-import type { V4Message } from "@symphony/proto/agent/v1/model";
+import type { V4Message, V4User } from "@symphony/proto/agent/v1/model";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 
@@ -6,8 +6,9 @@ const AGENT_VERSION = "Agent-25.1.0";
 const ORIGINAL_FORMAT = "com.symphony.messageml.v2";
 const UNREADABLE = '<div data-format="PresentationML" data-version="2.0"></div>';
 
-const toV4User = (u: UserV2 | undefined) => ({
-  userId: u?.id ?? 0,
+/** The public V4User of a pod profile; `id` stands in when the profile is unknown. */
+export const toV4User = (u: UserV2 | undefined, id = 0): V4User => ({
+  userId: u?.id ?? id,
   firstName: u?.firstName ?? "",
   lastName: u?.lastName ?? "",
   displayName: u?.displayName ?? "",

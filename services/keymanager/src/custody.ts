@@ -96,8 +96,13 @@ export class KeyCustody {
 
   /** The requested rotation, or the current one (created on first use); undefined when that rotation does not exist. */
   async contentKey(streamId: string, rotationId: number | undefined): Promise<ReleasedKey | undefined> {
-    if (await this.store.isShredded(streamId)) throw new GrpcError(status.DATA_LOSS, SHREDDED);
-    let row = rotationId === undefined ? await this.store.currentKey(streamId) : await this.store.key(streamId, rotationId);
+    // Both lookups at once: a release is one round trip of latency, not two.
+    const [shredded, found] = await Promise.all([
+      this.store.isShredded(streamId),
+      rotationId === undefined ? this.store.currentKey(streamId) : this.store.key(streamId, rotationId),
+    ]);
+    if (shredded) throw new GrpcError(status.DATA_LOSS, SHREDDED);
+    let row = found;
     if (!row && rotationId === undefined) {
       await this.create(streamId, 1);
       row = await this.store.currentKey(streamId);
