@@ -1,0 +1,78 @@
+// Renders the Kubernetes manifests offline, the way an operator would: `kubectl kustomize` for the
+// base and overlays, `helm template` for the chart with each example values file.
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { helmBinary, kubectlBinary } from "../../scripts/helm.js";
+import { ensureSecrets } from "../../scripts/secrets.js";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const k8sDir = join(root, "deploy", "k8s");
+export const chartDir = join(k8sDir, "helm", "symphony-mesh");
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+const exec = promisify(execFile);
+
+/** Runs a command; a non-zero exit rejects with its output in the message. */
+export async function run(command: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec(command, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    // helm lint reports the failing values on stdout, helm template on stderr.
+    const { stdout, stderr, message } = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(" ")} failed: ${[stderr, stdout].filter(Boolean).join("\n") || message}`);
+  }
+}
+
+export function parseManifests(text: string): Manifest[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw doc.errors[0];
+      return doc.toJS() as Manifest | null;
+    })
+    .filter((m): m is Manifest => m !== null);
+}
+
+export async function kustomize(overlay: string): Promise<Manifest[]> {
+  // The dev overlay's secretGenerator reads git-ignored key files; make them as a developer would.
+  if (overlay === "overlays/dev") ensureSecrets(join(k8sDir, "overlays", "dev", "secrets"));
+  return parseManifests(await run(kubectlBinary(), ["kustomize", join(k8sDir, overlay)]));
+}
+
+const valuesArgs = (valuesFile: string | undefined, sets: string[]) => [
+  ...(valuesFile ? ["-f", join(chartDir, valuesFile)] : []),
+  ...sets.flatMap((s) => ["--set", s]),
+];
+
+export async function helmTemplate(valuesFile?: string, sets: string[] = []): Promise<Manifest[]> {
+  return parseManifests(await run(helmBinary(), ["template", "symphony", chartDir, "--namespace", "symphony", ...valuesArgs(valuesFile, sets)]));
+}
+
+export async function helmLint(valuesFile?: string, sets: string[] = []): Promise<string> {
+  return run(helmBinary(), ["lint", "--strict", chartDir, ...valuesArgs(valuesFile, sets)]);
+}
+
+export interface Rendering {
+  name: string;
+  render: () => Promise<Manifest[]>;
+}
+
+export const HELM_VALUES = [undefined, "values-dev.yaml", "values-prod.yaml", "values-onprem.yaml", "values-cloud.yaml"] as const;
+
+export const renderings: Rendering[] = [
+  ...(["base", "overlays/dev", "overlays/prod"] as const).map((dir) => ({ name: `kustomize ${dir}`, render: () => kustomize(dir) })),
+  ...HELM_VALUES.map((file) => ({ name: `helm ${file ?? "default values"}`, render: () => helmTemplate(file) })),
+  {
+    name: "helm with HTTPS and client certificates in the gateway",
+    render: () => helmTemplate("values-prod.yaml", ["secrets.gatewayTls.name=symphony-gateway-tls", "secrets.gatewayClientCa.name=symphony-client-ca"]),
+  },
+];
