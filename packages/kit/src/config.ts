@@ -45,6 +45,8 @@ export const env = {
   nonNegativeInt: (name: string, fallback?: number): Reader<number> => integer(name, fallback, 0, Number.MAX_SAFE_INTEGER, "a non-negative integer"),
   boolean: (name: string, fallback?: boolean): Reader<boolean> =>
     variable(name, fallback, (raw) => ({ true: true, false: false })[raw.toLowerCase()], "true or false"),
+  oneOf: <T extends string>(name: string, values: readonly T[], fallback?: T): Reader<T> =>
+    variable(name, fallback, (raw) => values.find((v) => v === raw), `one of ${values.join(", ")}`),
   /** host:port of a gRPC peer. */
   address: (name: string, fallback?: string): Reader<string> =>
     variable(name, fallback, (raw) => (/^[\w.-]+:\d{1,5}$|^\[[\d:a-fA-F]+\]:\d{1,5}$/.test(raw) ? raw : undefined), "host:port"),

@@ -1,5 +1,6 @@
 import { Kysely, Migrator, PostgresDialect, sql, type Migration } from "kysely";
 import pg from "pg";
+import { meter } from "./telemetry.js";
 
 // int8 columns hold user ids and millisecond timestamps, all below 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -10,6 +11,30 @@ export interface DbOptions {
   schema: string;
   migrations: Record<string, Migration>;
   poolSize?: number;
+  /**
+   * auto: migrate, then serve (one replica at a time: kysely's migrator holds a lock).
+   * only: migrate and exit, as a deployment's migration Job does. skip: the Job has done it.
+   */
+  migrate?: MigrateMode;
+}
+
+export const MIGRATE_MODES = ["auto", "only", "skip"] as const;
+export type MigrateMode = (typeof MIGRATE_MODES)[number];
+
+const poolConnections = meter.createObservableGauge("db.client.connection.count", {
+  description: "Connections of the service's Postgres pool, by state (idle, used)",
+});
+const poolPending = meter.createObservableGauge("db.client.connection.pending_requests", {
+  description: "Queries waiting for a connection of the service's Postgres pool",
+});
+
+function observePool(pool: pg.Pool, schema: string): void {
+  const name = { "db.client.connection.pool.name": schema };
+  poolConnections.addCallback((r) => {
+    r.observe(pool.idleCount, { ...name, "db.client.connection.state": "idle" });
+    r.observe(pool.totalCount - pool.idleCount, { ...name, "db.client.connection.state": "used" });
+  });
+  poolPending.addCallback((r) => r.observe(pool.waitingCount, name));
 }
 
 export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
@@ -26,6 +51,8 @@ export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  observePool(pool, opts.schema);
+  if (opts.migrate === "skip") return db;
   await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
   const migrator = new Migrator({
     db,
@@ -37,6 +64,10 @@ export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
   if (error || failed) {
     await db.destroy();
     throw new Error(`migration ${failed?.migrationName ?? ""} failed in schema ${opts.schema}: ${String(error)}`);
+  }
+  if (opts.migrate === "only") {
+    await db.destroy();
+    process.exit(0);
   }
   return db;
 }

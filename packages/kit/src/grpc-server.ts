@@ -4,7 +4,9 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { rpcMetrics } from "./rpc-metrics.js";
 
 export interface ServiceBinding {
   /** Fully qualified name, as health checks and reflection report it. */
@@ -17,7 +19,10 @@ export interface RunningServer {
   server: Server;
   port: number;
   health: HealthImplementation;
-  /** Stops taking calls, lets in-flight ones finish (up to graceMs), then closes. */
+  /**
+   * Fails the health checks, waits SHUTDOWN_DELAY_MS for callers to notice, stops taking calls,
+   * lets in-flight ones finish (up to graceMs, SHUTDOWN_GRACE_MS by default), then closes.
+   */
   drain(graceMs?: number): Promise<void>;
 }
 
@@ -35,10 +40,16 @@ export async function startGrpcServer(opts: {
   services: ServiceBinding[];
   logger: Logger;
 }): Promise<RunningServer> {
+  const shutdown = loadConfig({
+    delayMs: env.nonNegativeInt("SHUTDOWN_DELAY_MS", 5_000),
+    // Longer than a datafeed long poll (30 s), shorter than the pod's termination grace period.
+    graceMs: env.positiveInt("SHUTDOWN_GRACE_MS", 35_000),
+  });
   const server = new Server({
     "grpc.max_receive_message_length": 8 * 1024 * 1024,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_permit_without_calls": 1,
+    interceptors: [rpcMetrics],
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
@@ -52,9 +63,12 @@ export async function startGrpcServer(opts: {
   );
   opts.logger.info({ port, services: opts.services.map((s) => s.name) }, "gRPC server listening");
 
-  const drain = async (graceMs = 10_000) => {
+  const drain = async (graceMs = shutdown.graceMs) => {
     health.setStatus("", "NOT_SERVING");
     for (const s of opts.services) health.setStatus(s.name, "NOT_SERVING");
+    // Load balancers and Kubernetes endpoints notice the failing probe only after a while;
+    // until then new calls still arrive and are served.
+    await new Promise((resolve) => setTimeout(resolve, shutdown.delayMs));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();

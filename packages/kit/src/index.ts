@@ -13,3 +13,4 @@ export * from "./revocations.js";
 export * from "./rsa-auth.js";
 export * from "./tokens.js";
 export * from "./trace.js";
+export * from "./telemetry.js";

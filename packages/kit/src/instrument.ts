@@ -1,21 +1,52 @@
-// Loaded with `node --import` before a service's own modules, so the instrumentations can
-// patch grpc-js, http and pg as they load. Tracing costs CPU on every call, so the SDK only
-// starts when there is somewhere to send spans: OTEL_EXPORTER_OTLP_ENDPOINT (or the traces
-// variant). The service name comes from OTEL_SERVICE_NAME.
+// Loaded with `node --import` before a service's own modules, so the instrumentations can patch
+// grpc-js, http, pg and pino as they load (see docs/observability.md).
+//
+// Traces: exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces variant) is set;
+// protocol, sampler and headers come from the standard OTEL_* variables. Without an endpoint the
+// tracer never samples: spans are non-recording, but trace ids still flow through gRPC metadata and
+// NATS headers, so logs and key audit rows stay correlated at almost no cost.
+// Metrics: always served as Prometheus text on METRICS_PORT (default 9464) at /metrics.
+import { createRequire, register } from "node:module";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
+import { AlwaysOffSampler, NoopSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+
+register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
 const exporting = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-
-if (exporting) {
-  process.env.OTEL_METRICS_EXPORTER ??= "none";
-  process.env.OTEL_LOGS_EXPORTER ??= "none";
-  const sdk = new NodeSDK({
-    instrumentations: [new GrpcInstrumentation(), new HttpInstrumentation(), new PgInstrumentation()],
-  });
-  sdk.start();
-  // Flush spans on the way out; the service's own SIGTERM handler decides when to exit.
-  process.once("beforeExit", () => void sdk.shutdown());
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
+if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
+  console.error(`METRICS_PORT=${process.env.METRICS_PORT} is not a port number`);
+  process.exit(2);
 }
+
+process.env.OTEL_METRICS_EXPORTER ??= "none";
+process.env.OTEL_LOGS_EXPORTER ??= "none";
+const sdk = new NodeSDK({
+  resource: resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? "symphony",
+    [ATTR_SERVICE_VERSION]: process.env.SERVICE_VERSION ?? version,
+  }),
+  autoDetectResources: false,
+  ...(exporting ? {} : { sampler: new AlwaysOffSampler(), spanProcessors: [new NoopSpanProcessor()] }),
+  metricReaders: [new PrometheusExporter({ port: metricsPort, host: process.env.METRICS_HOST })],
+  instrumentations: [
+    new GrpcInstrumentation(),
+    // Services speak HTTP only to serve the REST API (gateway, which names spans by route) and to
+    // export telemetry; neither scrapes nor exports are worth a span.
+    new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === "/metrics", disableOutgoingRequestInstrumentation: true }),
+    // Background work (the outbox relay's polling) would start a trace per query.
+    new PgInstrumentation({ requireParentSpan: true }),
+    new PinoInstrumentation({ logKeys: { traceId: "trace_id", spanId: "span_id", traceFlags: "trace_flags" } }),
+  ],
+});
+sdk.start();
+// Flush spans on the way out; the service's own SIGTERM handler decides when to exit.
+process.once("beforeExit", () => void sdk.shutdown());

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, exportJWK, importPKCS8, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet, type JWTPayload } from "jose";
 import { createHash, createPrivateKey, createPublicKey, randomUUID } from "node:crypto";
 import { unauthenticated } from "./errors.js";
+import { ATTR, inSpan, SPAN } from "./telemetry.js";
 
 // Session and key manager tokens: EdDSA JWTs signed by their issuer, checked by any
 // service from the issuer's public key without a database round trip.
@@ -76,7 +77,15 @@ export class TokenVerifier {
     return p.exp > nowSeconds && p.issuedAtMs >= (this.revokedBefore.get(p.userId) ?? 0);
   }
 
-  async verify(token: string | undefined): Promise<Principal> {
+  verify(token: string | undefined): Promise<Principal> {
+    return inSpan(SPAN.tokenVerify, { [ATTR.tokenKind]: this.audience }, async (span) => {
+      const principal = await this.principalOf(token);
+      span.setAttribute(ATTR.userId, principal.userId);
+      return principal;
+    });
+  }
+
+  private async principalOf(token: string | undefined): Promise<Principal> {
     if (!token) throw unauthenticated();
     const now = Date.now() / 1000;
     const hit = this.verified.get(token);

@@ -1,8 +1,12 @@
-import { CLIENT_TRACE_ID, KEY_MANAGER_TOKEN, metadataOf, unary } from "@symphony/kit";
+import { ATTR, CLIENT_TRACE_ID, inSpan, KEY_MANAGER_TOKEN, meter, metadataOf, SPAN, unary } from "@symphony/kit";
 import type { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import type { EnvelopeKey } from "./envelope.js";
 
 const CURRENT = -1;
+
+const lookups = meter.createCounter("symphony.agent.key_cache.lookups", {
+  description: "Content key lookups by the agent, by result (hit: no key manager round trip, miss)",
+});
 
 interface Entry {
   key: Promise<EnvelopeKey>;
@@ -43,10 +47,21 @@ export class ContentKeyCache {
   }
 
   private get(userId: number, streamId: string, rotationId: number, caller: { kmToken: string; traceId: string }): Promise<EnvelopeKey> {
-    const id = `${userId}/${streamId}/${rotationId}`;
+    return inSpan(SPAN.contentKey, { [ATTR.streamId]: streamId, [ATTR.userId]: userId }, async (span) => {
+      const id = `${userId}/${streamId}/${rotationId}`;
+      const hit = this.entries.get(id);
+      const cached = hit !== undefined && hit.expiresAt > Date.now();
+      span.setAttribute(ATTR.keyCache, cached ? "hit" : "miss");
+      lookups.add(1, { result: cached ? "hit" : "miss" });
+      const key = await (cached ? hit.key : this.fetch(id, streamId, rotationId, caller));
+      span.setAttribute(ATTR.rotationId, key.rotationId);
+      if (cached) span.addEvent("key_cache.hit", { [ATTR.rotationId]: key.rotationId });
+      return key;
+    });
+  }
+
+  private fetch(id: string, streamId: string, rotationId: number, caller: { kmToken: string; traceId: string }): Promise<EnvelopeKey> {
     const now = Date.now();
-    const hit = this.entries.get(id);
-    if (hit && hit.expiresAt > now) return hit.key;
     const key = unary(
       this.km,
       this.km.getContentKey,

@@ -1,4 +1,4 @@
-import { DecryptionError } from "@symphony/kit";
+import { ATTR, DecryptionError, inSpan, SPAN } from "@symphony/kit";
 import type { V4Message } from "@symphony/proto/agent/v1/model";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { ContentKeyCache } from "./content-keys.js";
@@ -12,7 +12,10 @@ export async function readMessage(keys: ContentKeyCache, c: Caller, m: StoredMes
   if (rotationId === undefined) return toV4Message(m, { diagnostic: "Unknown message envelope" });
   try {
     const key = await keys.rotation(c.principal.userId, m.streamId, rotationId, c);
-    return toV4Message(m, decryptMessage(key, m.streamId, m.messageId, m.ciphertext));
+    const content = await inSpan(SPAN.decrypt, { [ATTR.streamId]: m.streamId, [ATTR.messageId]: m.messageId, [ATTR.rotationId]: rotationId }, () =>
+      decryptMessage(key, m.streamId, m.messageId, m.ciphertext),
+    );
+    return toV4Message(m, content);
   } catch (err) {
     if (err instanceof DecryptionError) return toV4Message(m, { diagnostic: "Message could not be decrypted" });
     throw err;

@@ -1,10 +1,13 @@
 import {
+  ATTR,
+  inSpan,
   invalidArgument,
   metadataOf,
   newSymphonyId,
   normalizeSymphonyId,
   requireStreamId,
   SESSION_TOKEN,
+  SPAN,
   status,
   unary,
   type TokenVerifier,
@@ -53,7 +56,9 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
       const key = await keys.current(caller.principal.userId, streamId, caller);
       const messageId = newSymphonyId();
       const content = { presentationMl: converted.presentationML, entityJson: converted.entityJson };
-      const ciphertext = encryptMessage(key, streamId, messageId, content);
+      const ciphertext = await inSpan(SPAN.encrypt, { [ATTR.streamId]: streamId, [ATTR.messageId]: messageId, [ATTR.rotationId]: key.rotationId }, () =>
+        encryptMessage(key, streamId, messageId, content),
+      );
       const { message: stored } = await unary(pod, pod.storeMessage, { streamId, messageId, ciphertext }, podMetadata(caller));
       if (!stored) throw new Error("pod returned no stored message");
       return { message: toV4Message(stored, content) };

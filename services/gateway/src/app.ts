@@ -1,7 +1,9 @@
 import multipart from "@fastify/multipart";
 import { Metadata } from "@grpc/grpc-js";
 import type { TLSSocket } from "node:tls";
-import { CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
+import { context, trace } from "@opentelemetry/api";
+import { getRPCMetadata, RPCType } from "@opentelemetry/core";
+import { ATTR, CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
 import { Auth } from "@symphony/proto/api/v1/rest";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
@@ -76,6 +78,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       : err.message;
     return reject(reply, { statusCode, message });
   });
+  // The HTTP instrumentation names server spans and labels request metrics with this route template.
+  app.addHook("onRequest", (req, _reply, done) => {
+    const rpc = getRPCMetadata(context.active());
+    if (rpc?.type === RPCType.HTTP && req.routeOptions.url) rpc.route = req.routeOptions.url;
+    done();
+  });
   app.setNotFoundHandler((_req, reply) => reject(reply, { statusCode: 404, message: "Not found" }));
 
   const methodsByUrl = new Map<string, Set<string>>();
@@ -110,7 +118,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     const cn = clientCertificateName(req);
     if (cn) metadata.set(CLIENT_CERT_CN, cn);
     const traceId = header(req, "x-trace-id");
-    if (traceId && /^[\w-]{1,64}$/.test(traceId)) metadata.set(CLIENT_TRACE_ID, traceId);
+    if (traceId && /^[\w-]{1,64}$/.test(traceId)) {
+      metadata.set(CLIENT_TRACE_ID, traceId);
+      trace.getActiveSpan()?.setAttribute(ATTR.clientTraceId, traceId);
+    }
     if (req.isMultipart() && !route.rest.multipart) return reject(reply, { statusCode: 415, message: "Unsupported content type" });
     let request: Uint8Array;
     try {

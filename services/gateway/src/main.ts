@@ -44,8 +44,8 @@ logger.info({ http: config.httpPort, https: servers.length > 1 ? config.httpsPor
 const grpc = await startGrpcServer({ port: config.grpcPort, logger, services: [] });
 
 onShutdown(logger, async () => {
-  // Stop accepting, let in-flight requests finish, then close the upstream channels.
-  await Promise.all(servers.map((s) => s.close()));
+  // Fail the probes first; then stop accepting, let in-flight requests finish and close the upstreams.
   await grpc.drain();
+  await Promise.all(servers.map((s) => s.close()));
   upstreams.close();
 });

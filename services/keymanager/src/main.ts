@@ -6,6 +6,7 @@ import {
   env,
   KEY_MANAGER_AUDIENCE,
   loadConfig,
+  MIGRATE_MODES,
   onShutdown,
   openDb,
   RevocationList,
@@ -29,6 +30,7 @@ const config = loadConfig({
   port: env.port("GRPC_PORT", 9102),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "keymanager"),
+  migrate: env.oneOf("DB_MIGRATE", MIGRATE_MODES, "auto"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
   subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
   revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
@@ -43,7 +45,7 @@ const logger = createLogger("keymanager");
 const readMasterKeys = () => loadMasterKeys({ file: config.masterKeyFile, key: config.masterKey, version: config.masterKeyVersion });
 
 const ring = readMasterKeys();
-const db = await openDb<KeyManagerDatabase>({ url: config.databaseUrl, schema: config.schema, migrations });
+const db = await openDb<KeyManagerDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new KeyStore(db);
 const custody = await KeyCustody.open(store, ring, logger);
 const bus = await connectBus(config.natsUrl, "keymanager");
@@ -73,7 +75,7 @@ const server = await startGrpcServer({
       definition: KeyManagerServiceService,
       implementation: unaryService(
         logger,
-        keyManagerService({ pod, custody, store, tokens, verifier, revocations, keysChanged, reloadMasterKeys }),
+        keyManagerService({ pod, custody, store, tokens, verifier, revocations, keysChanged, reloadMasterKeys, logger }),
       ),
     },
   ],

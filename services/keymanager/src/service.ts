@@ -1,3 +1,4 @@
+import { trace } from "@opentelemetry/api";
 import { publicEncrypt, constants } from "node:crypto";
 import {
   AUTH_FAILED,
@@ -10,6 +11,9 @@ import {
   permissionDenied,
   streamNotAccessible,
   traceIdOf,
+  ATTR,
+  inSpan,
+  SPAN,
   unary,
   unauthenticated,
   verifyRsaLoginJwt,
@@ -18,6 +22,7 @@ import {
   type RevocationList,
   type TokenIssuer,
   type TokenVerifier,
+  type Logger,
   type UnaryHandlers,
 } from "@symphony/kit";
 import type { KeyManagerServiceServer } from "@symphony/proto/keymanager/v1/keymanager_service";
@@ -36,6 +41,7 @@ export interface KeyManagerDeps {
   /** Tells agents that every cached key of the stream is stale (rotation, shred). */
   keysChanged: (streamId: string) => void;
   reloadMasterKeys: () => Promise<number>;
+  logger: Logger;
 }
 
 const ADMIN_ROLES = ["SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
@@ -52,11 +58,18 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
   };
 
   /** Fail closed: every decision is written before its effect reaches the caller. */
-  const audit = (ctx: CallContext, p: Principal, action: AuditAction, streamId: string, rotationId: number | null, decision: Parameters<KeyStore["audit"]>[0]["decision"]) =>
-    store.audit({ at: Date.now(), user_id: p.userId, stream_id: streamId, rotation_id: rotationId, action, decision, trace_id: traceIdOf(ctx).slice(0, 64) });
+  const audit = (ctx: CallContext, p: Principal, action: AuditAction, streamId: string, rotationId: number | null, decision: Parameters<KeyStore["audit"]>[0]["decision"]) => {
+    trace.getActiveSpan()?.setAttributes({ [ATTR.decision]: decision, [ATTR.userId]: p.userId, ...(rotationId === null ? {} : { [ATTR.rotationId]: rotationId }) });
+    // Releases are many and all in the audit table; what an operator must notice is logged too.
+    if (decision !== "RELEASED") deps.logger.warn({ userId: p.userId, streamId, action, decision }, "key manager decision");
+    return store.audit({ at: Date.now(), user_id: p.userId, stream_id: streamId, rotation_id: rotationId, action, decision, trace_id: traceIdOf(ctx).slice(0, 64) });
+  };
 
   /** Releases a key to a current member of the stream, auditing the decision either way. */
-  const release = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
+  const release = (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) =>
+    inSpan(SPAN.keyRelease, { [ATTR.streamId]: rawStreamId }, () => decideRelease(ctx, action, rawStreamId, rotationId));
+
+  const decideRelease = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
     const p = await caller(ctx);
     const streamId = requireStreamId(rawStreamId);
     const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { traceCarrier } from "@symphony/kit";
 import { Event } from "@symphony/proto/events/v1/events";
 import type { Insertable } from "kysely";
 import type { OutboxTable } from "./schema.js";
@@ -14,5 +15,11 @@ export function outboxRow(event: Omit<Event, "id">): Insertable<OutboxTable> {
     stream_id: full.streamId || null,
     payload: Buffer.from(Event.encode(full).finish()),
     created_at: full.timestamp,
+    trace_context: traceContext(),
   };
+}
+
+function traceContext(): string | null {
+  const carrier = traceCarrier();
+  return carrier.traceparent ? JSON.stringify(carrier) : null;
 }

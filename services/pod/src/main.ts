@@ -4,6 +4,7 @@ import {
   createLogger,
   env,
   loadConfig,
+  MIGRATE_MODES,
   onShutdown,
   openDb,
   RevocationList,
@@ -27,6 +28,7 @@ const config = loadConfig({
   port: env.port("GRPC_PORT", 9101),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "pod"),
+  migrate: env.oneOf("DB_MIGRATE", MIGRATE_MODES, "auto"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
   eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
   subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
@@ -37,7 +39,7 @@ const config = loadConfig({
 });
 const logger = createLogger("pod");
 
-const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrations });
+const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new PodStore(db);
 await ensureAdminAccount(store, config.adminPublicKeyFile, logger);
 const bus = await connectBus(config.natsUrl, "pod");

@@ -56,6 +56,8 @@ export interface OutboxTable {
   recipients: Generated<number[]>;
   created_at: number;
   published_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** traceparent/tracestate of the writing request; null when it had none. */
+  trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface ConnectionsTable {

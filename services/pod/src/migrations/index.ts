@@ -4,6 +4,7 @@ import * as podApi from "./0002_pod_api.js";
 import * as outboxRecipients from "./0003_outbox_recipients.js";
 import * as messageSuppression from "./0004_message_suppression.js";
 import * as connections from "./0005_connections.js";
+import * as outboxTraceContext from "./0006_outbox_trace_context.js";
 
 export const migrations: Record<string, Migration> = {
   "0001_initial": initial,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0003_outbox_recipients": outboxRecipients,
   "0004_message_suppression": messageSuppression,
   "0005_connections": connections,
+  "0006_outbox_trace_context": outboxTraceContext,
 };
