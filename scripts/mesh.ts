@@ -39,8 +39,14 @@ export interface Mesh {
   logDir?: string;
   /** gRPC host:port of each service, for internal tools and tests. */
   grpcAddresses: Record<Service, string>;
+  /** Prometheus endpoint (http://host:port/metrics) of each service. */
+  metricsUrls: Record<Service, string>;
   /** Kills a service (SIGKILL by default, as a crash would) and starts it again; resolves once it serves. */
   restart(service: Service, signal?: NodeJS.Signals): Promise<void>;
+  /** Signals a service (SIGTERM by default) and resolves with its exit code once it has exited. */
+  stopService(service: Service, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts a stopped service; resolves once it serves. */
+  startService(service: Service): Promise<void>;
   /** Process ids by service, e.g. for measuring memory. */
   pids(): Record<string, number>;
   stop(): Promise<void>;
@@ -48,7 +54,7 @@ export interface Mesh {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICES = ["pod", "keymanager", "agent", "objectstore", "gateway"] as const;
-type Service = (typeof SERVICES)[number];
+export type Service = (typeof SERVICES)[number];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,9 +67,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** grpc.health.v1.Health/Check with an empty request; SERVING is the bytes 08 01. */
-function grpcServing(port: number): Promise<boolean> {
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+const HEALTH = ["UNKNOWN", "SERVING", "NOT_SERVING"] as const;
+
+/** grpc.health.v1.Health/Check of the whole server; the answer is one varint field (SERVING = 08 01). */
+export function healthOf(address: string): Promise<(typeof HEALTH)[number] | "UNREACHABLE"> {
+  const client = new Client(address, credentials.createInsecure());
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       "/grpc.health.v1.Health/Check",
@@ -74,11 +82,13 @@ function grpcServing(port: number): Promise<boolean> {
       { deadline: Date.now() + 1_000 },
       (err, res) => {
         client.close();
-        resolve(!err && res !== undefined && res.equals(Buffer.from([8, 1])));
+        resolve(err || !res ? "UNREACHABLE" : (HEALTH[res.length === 2 ? res[1]! : 0] ?? "UNKNOWN"));
       },
     );
   });
 }
+
+const grpcServing = async (port: number) => (await healthOf(`127.0.0.1:${port}`)) === "SERVING";
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -102,6 +112,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const secrets = ensureSecrets(opts.keysDir);
   const tls = opts.tlsDir ? ensureSelfSignedCert(opts.tlsDir) : undefined;
   const grpcPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
+  const metricsPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
   const httpPort = opts.httpPort || (await freePort());
   const httpsPort = opts.httpsPort || (await freePort());
   const adminPublicKeyFile = opts.adminPublicKeyFile ?? secrets.adminPublicKeyPath;
@@ -115,6 +126,8 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     KM_ADDR: addr("keymanager"),
     AGENT_ADDR: addr("agent"),
     OBJECTSTORE_ADDR: addr("objectstore"),
+    // Nothing balances load across a local mesh: no need to wait for endpoints to drop a stopping service.
+    SHUTDOWN_DELAY_MS: "0",
     ...(opts.subjectPrefix ? { SUBJECT_PREFIX: opts.subjectPrefix } : {}),
     ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream, REVOCATIONS_BUCKET: `${opts.eventsStream}_REVOKED` } : {}),
   };
@@ -122,7 +135,10 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     pod: { DB_SCHEMA: schema("pod"), TOKEN_SIGNING_KEY_FILE: secrets.podTokenKeyPath, ADMIN_PUBLIC_KEY_FILE: adminPublicKeyFile },
     keymanager: { DB_SCHEMA: schema("keymanager"), TOKEN_SIGNING_KEY_FILE: secrets.kmTokenKeyPath, KM_MASTER_KEY_FILE: secrets.masterKeyFile },
     agent: {},
-    objectstore: { DB_SCHEMA: schema("objectstore") },
+    objectstore: {
+      DB_SCHEMA: schema("objectstore"),
+      ...(opts.eventsStream ? { OBJECTS_STREAM: `${opts.eventsStream}_OBJECTS`, ENTITLEMENTS_BUCKET: `${opts.eventsStream}_OBJECTSTORE_ENTITLEMENTS` } : {}),
+    },
     gateway: {
       HTTP_PORT: String(httpPort),
       HOST: "127.0.0.1",
@@ -137,7 +153,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const start = (service: Service) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
       cwd: root,
-      env: { ...process.env, ...common, ...perService[service], ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), OTEL_SERVICE_NAME: service },
+      env: { ...process.env, ...common, ...perService[service], ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), METRICS_PORT: String(metricsPorts[service]), OTEL_SERVICE_NAME: service },
       stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     });
     if (opts.logDir) {
@@ -183,24 +199,33 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     await stop();
     throw err;
   }
+  const stopService = async (service: Service, signal: NodeJS.Signals = "SIGTERM") => {
+    const child = children.get(service);
+    if (!child) return null;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    restarting.add(service);
+    child.kill(signal);
+    const code = await exited;
+    restarting.delete(service);
+    return code;
+  };
+  const startService = async (service: Service) => {
+    start(service);
+    await waitFor(service, () => serving(service));
+  };
   return {
     gatewayUrl: `http://127.0.0.1:${httpPort}`,
     gatewayHttpsUrl: tls ? `https://127.0.0.1:${httpsPort}` : undefined,
     adminKeyPath: secrets.adminKeyPath,
     logDir: opts.logDir,
     grpcAddresses: Object.fromEntries(SERVICES.map((s) => [s, addr(s)])) as Record<Service, string>,
+    metricsUrls: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${metricsPorts[s]}/metrics`])) as Record<Service, string>,
     restart: async (service, signal = "SIGKILL") => {
-      const child = children.get(service);
-      if (child) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        restarting.add(service);
-        child.kill(signal);
-        await exited;
-        restarting.delete(service);
-      }
-      start(service);
-      await waitFor(service, () => serving(service));
+      await stopService(service, signal);
+      await startService(service);
     },
+    stopService,
+    startService,
     pids: () => Object.fromEntries([...children].flatMap(([s, c]) => (c.pid === undefined ? [] : [[s, c.pid]]))),
     stop,
   };

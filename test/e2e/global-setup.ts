@@ -20,6 +20,8 @@ export interface E2eMesh {
   logDir: string;
   keysDir: string;
   keyManagerAddr: string;
+  /** host:port of every service's gRPC server, for tests that call the mesh the way internal tools do. */
+  grpcAddresses: Record<"gateway" | "pod" | "keymanager" | "agent" | "objectstore", string>;
   /** CA the gateway trusts for client-certificate authentication. */
   clientCa: { certFile: string; keyFile: string };
 }
@@ -63,6 +65,7 @@ export default async function setup(project: TestProject) {
     logDir: join(work, "logs"),
     keysDir: join(work, "keys"),
     keyManagerAddr: mesh.grpcAddresses.keymanager,
+    grpcAddresses: mesh.grpcAddresses,
     clientCa,
     ...names,
   });

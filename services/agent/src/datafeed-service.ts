@@ -1,6 +1,24 @@
-import { invalidArgument, metadataOf, SESSION_TOKEN, unary, type TokenVerifier, type UnaryHandlers } from "@symphony/kit";
+import { SpanKind, trace } from "@opentelemetry/api";
+import type { JsMsg } from "@nats-io/jetstream";
+import {
+  ATTR,
+  contextFromHeaders,
+  inSpan,
+  invalidArgument,
+  meter,
+  metadataOf,
+  notFound,
+  permissionDenied,
+  SESSION_TOKEN,
+  SPAN,
+  unary,
+  type CallContext,
+  type TokenVerifier,
+  type UnaryHandlers,
+} from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import type { V4Event } from "@symphony/proto/agent/v1/events";
+import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
@@ -12,34 +30,67 @@ import { storedMessageOf, toV4Event, usersOf } from "./v4-events.js";
 
 type DatafeedHandlers = Pick<
   UnaryHandlers<AgentServiceServer>,
-  "createDatafeed" | "listDatafeeds" | "deleteDatafeed" | "readDatafeed" | "createDatafeedV4" | "readDatafeedV4"
+  "createDatafeed" | "listDatafeeds" | "deleteDatafeed" | "readDatafeed" | "createDatafeedV4" | "readDatafeedV4" | "adminListDatafeeds" | "adminDeleteDatafeed"
 >;
+
+// USER_PROVISIONING is what the bootstrap admin service account holds.
+const OPERATOR_ROLES = ["SUPER_ADMINISTRATOR", "USER_PROVISIONING"];
 
 export interface DatafeedDeps {
   feeds: FeedStore;
   v4Acks: V4AckState;
   pod: PodServiceClient;
+  podInternal: PodInternalServiceClient;
   keys: ContentKeyCache;
   sessions: TokenVerifier;
   keyManagerTokens: TokenVerifier;
   pollMs: number;
 }
 
+const lag = meter.createHistogram("symphony.datafeed.lag", {
+  unit: "ms",
+  description: "Time from an event's commit in the pod to its delivery in a datafeed read",
+  advice: { explicitBucketBoundaries: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000] },
+});
+
 export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
   const { feeds, pod } = deps;
   const auth = (ctx: Parameters<typeof authenticateCaller>[0]) => authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
 
-  /** Decrypted V4Events, with the profiles of initiators and affected users in one pod call. */
-  const toV4Events = async (c: Caller, data: Uint8Array[]): Promise<V4Event[]> => {
-    const events = data.map((d) => Event.decode(d));
+  /** The user whose feeds an operator manages; anyone else is refused. */
+  const feedOwnerForOperator = async (ctx: CallContext, userId: number): Promise<number> => {
+    const c = await auth(ctx);
+    const { active, roles } = await unary(deps.podInternal, deps.podInternal.getUserRoles, { userId: c.principal.userId });
+    if (!active || !roles.some((r) => OPERATOR_ROLES.includes(r))) throw permissionDenied();
+    if (!Number.isSafeInteger(userId) || userId <= 0) throw invalidArgument("userId must be a user id");
+    return userId;
+  };
+
+  /**
+   * Decrypted V4Events, with the profiles of initiators and affected users in one pod call. Each
+   * delivery continues the trace of the request that caused the event (its context travels in the
+   * NATS headers) and links to this read.
+   */
+  const toV4Events = async (c: Caller, feedId: string, messages: JsMsg[]): Promise<V4Event[]> => {
+    const events = messages.map((m) => Event.decode(m.data));
     const ids = usersOf(events);
     const { users } = ids.length ? await unary(pod, pod.getUsers, { userIds: ids }, metadataOf({ [SESSION_TOKEN]: c.sessionToken })) : { users: [] as UserV2[] };
     const profiles = new Map(users.map((u) => [u.id, u]));
+    const read = trace.getActiveSpan()?.spanContext();
     const out: V4Event[] = [];
-    for (const e of events) {
-      const stored = storedMessageOf(e, profiles.get(e.initiatorUserId));
-      const message = stored ? { message: await readMessage(deps.keys, c, stored) } : undefined;
-      const v4 = toV4Event(e, profiles, message);
+    for (const [i, e] of events.entries()) {
+      const attributes = { [ATTR.feedId]: feedId, [ATTR.eventType]: e.type, [ATTR.streamId]: e.streamId, [ATTR.userId]: c.principal.userId };
+      const v4 = await inSpan(
+        SPAN.datafeedDeliver,
+        e.messageSent ? { ...attributes, [ATTR.messageId]: e.messageSent.messageId } : attributes,
+        async () => {
+          const stored = storedMessageOf(e, profiles.get(e.initiatorUserId));
+          const message = stored ? { message: await readMessage(deps.keys, c, stored) } : undefined;
+          return toV4Event(e, profiles, message);
+        },
+        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(messages[i]!.headers), links: read ? [{ context: read }] : [] },
+      );
+      lag.record(Math.max(0, Date.now() - e.timestamp), { [ATTR.eventType]: e.type });
       if (v4) out.push(v4);
     }
     return out;
@@ -70,7 +121,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
       const feed = await feeds.get(c.principal.userId, req.datafeedId, "v5");
       await feeds.ack(feed, req.ackId);
       const { messages, ackId } = await feeds.next(feed, deps.pollMs);
-      return { events: await toV4Events(c, messages.map((m) => m.data)), ackId };
+      return { events: await toV4Events(c, feed.id, messages), ackId };
     },
 
     async createDatafeedV4(_req, ctx) {
@@ -85,7 +136,20 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
       await feeds.ack(feed, await deps.v4Acks.last(feed));
       const { messages, ackId } = await feeds.next(feed, deps.pollMs, req.limit || undefined);
       await deps.v4Acks.remember(feed, ackId);
-      return { events: await toV4Events(c, messages.map((m) => m.data)) };
+      return { events: await toV4Events(c, feed.id, messages) };
+    },
+
+    async adminListDatafeeds(req, ctx) {
+      const owner = await feedOwnerForOperator(ctx, req.userId);
+      return { datafeeds: (await feeds.list(owner)).map((f) => ({ id: f.id, createdAt: f.createdAt, api: f.kind })) };
+    },
+
+    async adminDeleteDatafeed(req, ctx) {
+      const owner = await feedOwnerForOperator(ctx, req.userId);
+      const feed = (await feeds.list(owner)).find((f) => f.id === req.datafeedId);
+      if (!feed) throw notFound("The user has no such datafeed");
+      await feeds.delete(feed);
+      return {};
     },
   };
 }

@@ -66,6 +66,7 @@ const server = await startGrpcServer({
       definition: AgentServiceService,
       implementation: unaryService(logger, agentService({
           pod,
+          podInternal,
           keys,
           sessions,
           keyManagerTokens,

@@ -3,7 +3,7 @@ import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { RoomAttributes } from "@symphony/proto/pod/v1/streams";
 import { ADMIN_ROLES, page, streamNotFound, userIdOf, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
-import { mergeRoomAttributes, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
+import { adminStreamQuery, mergeRoomAttributes, streamTypes, toAdminStreamInfo, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
 import type { MemberRow, StreamRow } from "./store.js";
 
 type RoomHandlers = Pick<
@@ -23,10 +23,12 @@ type RoomHandlers = Pick<
   | "listStreams"
   | "getStreamInfo"
   | "adminListStreamMembers"
+  | "adminListStreams"
+  | "adminListUserStreams"
 >;
 
 const MAX_IM_MEMBERS = 15;
-const STREAM_TYPES = new Set(["IM", "MIM", "ROOM", "POST"]);
+const MAX_ADMIN_STREAMS_PAGE = 100;
 
 export function roomHandlers(c: PodContext): RoomHandlers {
   const { store } = c;
@@ -191,8 +193,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     async listStreams(req, ctx) {
       const p = await c.caller(ctx);
       const { skip, limit } = page(req.skip, req.limit);
-      const types = (req.filter?.streamTypes ?? []).map((t) => t.type);
-      if (types.some((t) => !STREAM_TYPES.has(t))) throw invalidArgument("streamTypes must be IM, MIM, ROOM or POST");
+      const types = streamTypes(req.filter?.streamTypes);
       const rows = await store.streamsOf({ userId: p.userId, types, includeInactive: req.filter?.includeInactiveStreams === true, skip, limit });
       return { streams: rows.map(toStreamAttributes) };
     },
@@ -201,6 +202,25 @@ export function roomHandlers(c: PodContext): RoomHandlers {
       const { p, stream } = await memberOf(ctx, req.streamId, { room: false });
       const [row] = await store.streamsOf({ userId: p.userId, types: [], includeInactive: true, skip: 0, limit: 1, streamId: stream.id });
       return { stream: toStreamAttributes(row!) };
+    },
+
+    async adminListStreams(req, ctx) {
+      await c.callerWithRole(ctx, ADMIN_ROLES);
+      const { skip, limit } = page(req.skip, req.limit);
+      if (limit > MAX_ADMIN_STREAMS_PAGE) throw invalidArgument(`limit must not exceed ${MAX_ADMIN_STREAMS_PAGE}`);
+      const query = adminStreamQuery(req.filter);
+      const { count, streams } = query ? await store.adminStreams({ ...query, skip, limit }) : { count: 0, streams: [] };
+      return { count, skip, limit, filter: req.filter, streams: streams.map(toAdminStreamInfo) };
+    },
+
+    async adminListUserStreams(req, ctx) {
+      await c.callerWithRole(ctx, ADMIN_ROLES);
+      const userId = userIdOf(req.uid, "uid");
+      const { skip, limit } = page(req.skip, req.limit);
+      const types = streamTypes(req.filter?.streamTypes);
+      if (!(await store.userById(userId))) throw invalidArgument("User not found");
+      const rows = await store.streamsOf({ userId, types, includeInactive: req.filter?.includeInactiveStreams === true, skip, limit, oldestFirst: true });
+      return { streams: rows.map(toStreamAttributes) };
     },
 
     async adminListStreamMembers(req, ctx) {

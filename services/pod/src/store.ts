@@ -15,6 +15,25 @@ export interface StoredMessageRow {
   sender: UserRow;
 }
 
+export interface AdminStreamQuery {
+  types: string[];
+  active?: boolean;
+  public?: boolean;
+  /** Bounds on when a member joined (the creator joins on creation). */
+  joinedFrom?: number;
+  joinedTo?: number;
+  skip: number;
+  limit: number;
+}
+
+export type AdminStreamRow = StreamRow & {
+  last_message_date: number | null;
+  /** IMs and MIMs only: a room may have thousands of members. */
+  member_ids: number[] | null;
+  members_count: number;
+  last_joined_at: number | null;
+};
+
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
 /**
@@ -26,6 +45,8 @@ async function announce(tx: Kysely<PodDatabase>, streamId: string, events: Inser
   const recipients = [...new Set([...members.map((m) => m.user_id), ...alsoTo])];
   await tx.insertInto("outbox").values(events.map((e) => ({ ...e, recipients }))).execute();
 }
+
+export type OutboxRow = Awaited<ReturnType<PodStore["unpublished"]>>[number];
 
 export class PodStore {
   constructor(readonly db: Kysely<PodDatabase>) {}
@@ -183,7 +204,7 @@ export class PodStore {
   }
 
   /** The streams a user belongs to, with their members (IMs) and last message time. */
-  streamsOf(q: { userId: number; types: string[]; includeInactive: boolean; skip: number; limit: number; streamId?: string }) {
+  streamsOf(q: { userId: number; types: string[]; includeInactive: boolean; skip: number; limit: number; streamId?: string; oldestFirst?: boolean }) {
     let query = this.db
       .selectFrom("streams as s")
       .innerJoin("memberships as m", (j) => j.onRef("m.stream_id", "=", "s.id").on("m.user_id", "=", q.userId))
@@ -195,7 +216,45 @@ export class PodStore {
     if (q.types.length > 0) query = query.where("s.type", "in", q.types);
     if (q.streamId) query = query.where("s.id", "=", q.streamId);
     if (!q.includeInactive) query = query.where("s.active", "=", true);
-    return query.orderBy("s.created_at", "desc").orderBy("s.id").offset(q.skip).limit(q.limit).execute();
+    return query.orderBy("s.created_at", q.oldestFirst ? "asc" : "desc").orderBy("s.id").offset(q.skip).limit(q.limit).execute();
+  }
+
+  /** Every stream matching an administrator's filter, newest first, with the total count. */
+  async adminStreams(q: AdminStreamQuery): Promise<{ count: number; streams: AdminStreamRow[] }> {
+    let query = this.db.selectFrom("streams as s");
+    if (q.types.length > 0) query = query.where("s.type", "in", q.types);
+    if (q.active !== undefined) query = query.where("s.active", "=", q.active);
+    if (q.public !== undefined) query = query.where(sql<boolean>`(s.type = 'ROOM' and coalesce((s.attributes->>'public')::boolean, false))`, "=", q.public);
+    const { joinedFrom, joinedTo } = q;
+    if (joinedFrom !== undefined || joinedTo !== undefined) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("memberships as j")
+            .select("j.user_id")
+            .whereRef("j.stream_id", "=", "s.id")
+            .$if(joinedFrom !== undefined, (qb) => qb.where("j.joined_at", ">=", joinedFrom!))
+            .$if(joinedTo !== undefined, (qb) => qb.where("j.joined_at", "<=", joinedTo!)),
+        ),
+      );
+    }
+    const [{ n }, streams] = await Promise.all([
+      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      query
+        .selectAll("s")
+        .select((eb) => [
+          eb.selectFrom("messages as x").select((e) => e.fn.max("x.created_at").as("t")).whereRef("x.stream_id", "=", "s.id").as("last_message_date"),
+          sql<number[] | null>`case when s.type = 'ROOM' then null else array(select user_id from memberships a where a.stream_id = s.id order by user_id) end`.as("member_ids"),
+          sql<number>`(select count(*)::int from memberships a where a.stream_id = s.id)`.as("members_count"),
+          sql<number | null>`(select max(joined_at) from memberships a where a.stream_id = s.id)`.as("last_joined_at"),
+        ])
+        .orderBy("s.created_at", "desc")
+        .orderBy("s.id")
+        .offset(q.skip)
+        .limit(q.limit)
+        .execute(),
+    ]);
+    return { count: Number(n), streams };
   }
 
   async memberPage(streamId: string, skip: number, limit: number): Promise<{ count: number; members: (MemberRow & { user: UserRow })[] }> {
@@ -266,8 +325,8 @@ export class PodStore {
         select ${msg.id}, ${msg.streamId}, ${msg.senderId}, ${msg.createdAt}, ${msg.ciphertext} from allowed
         returning sender_id
       ), announced as (
-        insert into outbox (event_id, stream_id, payload, created_at, recipients)
-        select ${event.event_id}, ${event.stream_id}, ${event.payload}, ${event.created_at},
+        insert into outbox (event_id, stream_id, payload, created_at, trace_context, recipients)
+        select ${event.event_id}, ${event.stream_id}, ${event.payload}, ${event.created_at}, ${event.trace_context ?? null}::jsonb,
           array(select user_id from memberships where stream_id = ${msg.streamId})
         from stored
       )
@@ -343,9 +402,14 @@ export class PodStore {
     });
   }
 
+  async outboxBacklog(): Promise<number> {
+    const row = await this.db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).where("published_at", "is", null).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Unpublished outbox rows, oldest first, locked for this relay until the transaction ends. */
   unpublished(tx: Kysely<PodDatabase>, limit: number) {
-    return tx.selectFrom("outbox").select(["seq", "event_id", "payload", "recipients"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
+    return tx.selectFrom("outbox").select(["seq", "event_id", "payload", "recipients", "trace_context"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
   }
 
   markPublished(tx: Kysely<PodDatabase>, seqs: number[], now: number) {

@@ -112,6 +112,30 @@ export interface ReadDatafeedV4Response {
   events: V4Event[];
 }
 
+export interface AdminListDatafeedsRequest {
+  userId: number;
+}
+
+/** A datafeed as operators see it. */
+export interface AdminDatafeed {
+  id: string;
+  createdAt: number;
+  /** v4 or v5. */
+  api: string;
+}
+
+export interface AdminListDatafeedsResponse {
+  datafeeds: AdminDatafeed[];
+}
+
+export interface AdminDeleteDatafeedRequest {
+  userId: number;
+  datafeedId: string;
+}
+
+export interface AdminDeleteDatafeedResponse {
+}
+
 function createBaseCreateMessageRequest(): CreateMessageRequest {
   return { streamId: "", message: "", data: "", version: "" };
 }
@@ -1552,6 +1576,400 @@ export const ReadDatafeedV4Response: MessageFns<ReadDatafeedV4Response> = {
   },
 };
 
+function createBaseAdminListDatafeedsRequest(): AdminListDatafeedsRequest {
+  return { userId: 0 };
+}
+
+export const AdminListDatafeedsRequest: MessageFns<AdminListDatafeedsRequest> = {
+  encode(message: AdminListDatafeedsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListDatafeedsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListDatafeedsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListDatafeedsRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: AdminListDatafeedsRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListDatafeedsRequest>, I>>(base?: I): AdminListDatafeedsRequest {
+    return AdminListDatafeedsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListDatafeedsRequest>, I>>(object: I): AdminListDatafeedsRequest {
+    const message = createBaseAdminListDatafeedsRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdminDatafeed(): AdminDatafeed {
+  return { id: "", createdAt: 0, api: "" };
+}
+
+export const AdminDatafeed: MessageFns<AdminDatafeed> = {
+  encode(message: AdminDatafeed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(16).int64(message.createdAt);
+    }
+    if (message.api !== "") {
+      writer.uint32(26).string(message.api);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminDatafeed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminDatafeed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.api = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminDatafeed {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      createdAt: isSet(object.createdAt)
+        ? globalThis.Number(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.Number(object.created_at)
+        : 0,
+      api: isSet(object.api) ? globalThis.String(object.api) : "",
+    };
+  },
+
+  toJSON(message: AdminDatafeed): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.createdAt !== 0) {
+      obj.createdAt = Math.round(message.createdAt);
+    }
+    if (message.api !== "") {
+      obj.api = message.api;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminDatafeed>, I>>(base?: I): AdminDatafeed {
+    return AdminDatafeed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminDatafeed>, I>>(object: I): AdminDatafeed {
+    const message = createBaseAdminDatafeed();
+    message.id = object.id ?? "";
+    message.createdAt = object.createdAt ?? 0;
+    message.api = object.api ?? "";
+    return message;
+  },
+};
+
+function createBaseAdminListDatafeedsResponse(): AdminListDatafeedsResponse {
+  return { datafeeds: [] };
+}
+
+export const AdminListDatafeedsResponse: MessageFns<AdminListDatafeedsResponse> = {
+  encode(message: AdminListDatafeedsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.datafeeds) {
+      AdminDatafeed.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListDatafeedsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListDatafeedsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datafeeds.push(AdminDatafeed.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListDatafeedsResponse {
+    return {
+      datafeeds: globalThis.Array.isArray(object?.datafeeds)
+        ? object.datafeeds.map((e: any) => AdminDatafeed.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AdminListDatafeedsResponse): unknown {
+    const obj: any = {};
+    if (message.datafeeds?.length) {
+      obj.datafeeds = message.datafeeds.map((e) => AdminDatafeed.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListDatafeedsResponse>, I>>(base?: I): AdminListDatafeedsResponse {
+    return AdminListDatafeedsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListDatafeedsResponse>, I>>(object: I): AdminListDatafeedsResponse {
+    const message = createBaseAdminListDatafeedsResponse();
+    message.datafeeds = object.datafeeds?.map((e) => AdminDatafeed.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAdminDeleteDatafeedRequest(): AdminDeleteDatafeedRequest {
+  return { userId: 0, datafeedId: "" };
+}
+
+export const AdminDeleteDatafeedRequest: MessageFns<AdminDeleteDatafeedRequest> = {
+  encode(message: AdminDeleteDatafeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    if (message.datafeedId !== "") {
+      writer.uint32(18).string(message.datafeedId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminDeleteDatafeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminDeleteDatafeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.datafeedId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminDeleteDatafeedRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      datafeedId: isSet(object.datafeedId)
+        ? globalThis.String(object.datafeedId)
+        : isSet(object.datafeed_id)
+        ? globalThis.String(object.datafeed_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AdminDeleteDatafeedRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.datafeedId !== "") {
+      obj.datafeedId = message.datafeedId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminDeleteDatafeedRequest>, I>>(base?: I): AdminDeleteDatafeedRequest {
+    return AdminDeleteDatafeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminDeleteDatafeedRequest>, I>>(object: I): AdminDeleteDatafeedRequest {
+    const message = createBaseAdminDeleteDatafeedRequest();
+    message.userId = object.userId ?? 0;
+    message.datafeedId = object.datafeedId ?? "";
+    return message;
+  },
+};
+
+function createBaseAdminDeleteDatafeedResponse(): AdminDeleteDatafeedResponse {
+  return {};
+}
+
+export const AdminDeleteDatafeedResponse: MessageFns<AdminDeleteDatafeedResponse> = {
+  encode(_: AdminDeleteDatafeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminDeleteDatafeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminDeleteDatafeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AdminDeleteDatafeedResponse {
+    return {};
+  },
+
+  toJSON(_: AdminDeleteDatafeedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminDeleteDatafeedResponse>, I>>(base?: I): AdminDeleteDatafeedResponse {
+    return AdminDeleteDatafeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminDeleteDatafeedResponse>, I>>(_: I): AdminDeleteDatafeedResponse {
+    const message = createBaseAdminDeleteDatafeedResponse();
+    return message;
+  },
+};
+
 /**
  * The agent: MessageML conversion and the encryption boundary. Calls carry the
  * caller's `session-token` and `key-manager-token` metadata entries.
@@ -1650,6 +2068,33 @@ export const AgentServiceService = {
       Buffer.from(ReadDatafeedV4Response.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadDatafeedV4Response => ReadDatafeedV4Response.decode(value),
   },
+  /**
+   * Any user's datafeeds (v4 and v5), for operators: callers with SUPER_ADMINISTRATOR or
+   * USER_PROVISIONING only. Not part of the public API.
+   */
+  adminListDatafeeds: {
+    path: "/symphony.agent.v1.AgentService/AdminListDatafeeds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminListDatafeedsRequest): Buffer =>
+      Buffer.from(AdminListDatafeedsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminListDatafeedsRequest => AdminListDatafeedsRequest.decode(value),
+    responseSerialize: (value: AdminListDatafeedsResponse): Buffer =>
+      Buffer.from(AdminListDatafeedsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminListDatafeedsResponse => AdminListDatafeedsResponse.decode(value),
+  },
+  /** Deletes any user's datafeed; the same callers only. */
+  adminDeleteDatafeed: {
+    path: "/symphony.agent.v1.AgentService/AdminDeleteDatafeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminDeleteDatafeedRequest): Buffer =>
+      Buffer.from(AdminDeleteDatafeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminDeleteDatafeedRequest => AdminDeleteDatafeedRequest.decode(value),
+    responseSerialize: (value: AdminDeleteDatafeedResponse): Buffer =>
+      Buffer.from(AdminDeleteDatafeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminDeleteDatafeedResponse => AdminDeleteDatafeedResponse.decode(value),
+  },
   getMessage: {
     path: "/symphony.agent.v1.AgentService/GetMessage" as const,
     requestStream: false as const,
@@ -1678,6 +2123,13 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    */
   createDatafeedV4: handleUnaryCall<CreateDatafeedV4Request, CreateDatafeedV4Response>;
   readDatafeedV4: handleUnaryCall<ReadDatafeedV4Request, ReadDatafeedV4Response>;
+  /**
+   * Any user's datafeeds (v4 and v5), for operators: callers with SUPER_ADMINISTRATOR or
+   * USER_PROVISIONING only. Not part of the public API.
+   */
+  adminListDatafeeds: handleUnaryCall<AdminListDatafeedsRequest, AdminListDatafeedsResponse>;
+  /** Deletes any user's datafeed; the same callers only. */
+  adminDeleteDatafeed: handleUnaryCall<AdminDeleteDatafeedRequest, AdminDeleteDatafeedResponse>;
   getMessage: handleUnaryCall<GetMessageRequest, GetMessageResponse>;
 }
 
@@ -1810,6 +2262,41 @@ export interface AgentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadDatafeedV4Response) => void,
   ): ClientUnaryCall;
+  /**
+   * Any user's datafeeds (v4 and v5), for operators: callers with SUPER_ADMINISTRATOR or
+   * USER_PROVISIONING only. Not part of the public API.
+   */
+  adminListDatafeeds(
+    request: AdminListDatafeedsRequest,
+    callback: (error: ServiceError | null, response: AdminListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  adminListDatafeeds(
+    request: AdminListDatafeedsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  adminListDatafeeds(
+    request: AdminListDatafeedsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminListDatafeedsResponse) => void,
+  ): ClientUnaryCall;
+  /** Deletes any user's datafeed; the same callers only. */
+  adminDeleteDatafeed(
+    request: AdminDeleteDatafeedRequest,
+    callback: (error: ServiceError | null, response: AdminDeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  adminDeleteDatafeed(
+    request: AdminDeleteDatafeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminDeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
+  adminDeleteDatafeed(
+    request: AdminDeleteDatafeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminDeleteDatafeedResponse) => void,
+  ): ClientUnaryCall;
   getMessage(
     request: GetMessageRequest,
     callback: (error: ServiceError | null, response: GetMessageResponse) => void,
@@ -1879,6 +2366,11 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.CreateDatafeedV4Response": CreateDatafeedV4Response,
     ".symphony.agent.v1.ReadDatafeedV4Request": ReadDatafeedV4Request,
     ".symphony.agent.v1.ReadDatafeedV4Response": ReadDatafeedV4Response,
+    ".symphony.agent.v1.AdminListDatafeedsRequest": AdminListDatafeedsRequest,
+    ".symphony.agent.v1.AdminDatafeed": AdminDatafeed,
+    ".symphony.agent.v1.AdminListDatafeedsResponse": AdminListDatafeedsResponse,
+    ".symphony.agent.v1.AdminDeleteDatafeedRequest": AdminDeleteDatafeedRequest,
+    ".symphony.agent.v1.AdminDeleteDatafeedResponse": AdminDeleteDatafeedResponse,
     ".symphony.agent.v1.AgentService": AgentServiceClient,
   },
   dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4],

@@ -23,6 +23,8 @@ import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, RestRule } from "../../api/v1/rest.js";
 import { MessageSuppression, protoMetadata as protoMetadata3, StoredMessage } from "./messages.js";
 import {
+  AdminStreamFilter,
+  AdminStreamInfo,
   MemberInfo,
   MembershipPage,
   protoMetadata as protoMetadata4,
@@ -370,6 +372,32 @@ export interface AdminListStreamMembersRequest {
 
 export interface AdminListStreamMembersResponse {
   page?: MembershipPage | undefined;
+}
+
+export interface AdminListStreamsRequest {
+  filter?: AdminStreamFilter | undefined;
+  skip: number;
+  limit: number;
+}
+
+/** V2AdminStreamList of the public API. */
+export interface AdminListStreamsResponse {
+  count?: number | undefined;
+  skip?: number | undefined;
+  limit?: number | undefined;
+  filter?: AdminStreamFilter | undefined;
+  streams: AdminStreamInfo[];
+}
+
+export interface AdminListUserStreamsRequest {
+  uid: number;
+  filter?: StreamFilter | undefined;
+  skip: number;
+  limit: number;
+}
+
+export interface AdminListUserStreamsResponse {
+  streams: StreamAttributes[];
 }
 
 export interface SuppressMessageRequest {
@@ -5953,6 +5981,436 @@ export const AdminListStreamMembersResponse: MessageFns<AdminListStreamMembersRe
   },
 };
 
+function createBaseAdminListStreamsRequest(): AdminListStreamsRequest {
+  return { filter: undefined, skip: 0, limit: 0 };
+}
+
+export const AdminListStreamsRequest: MessageFns<AdminListStreamsRequest> = {
+  encode(message: AdminListStreamsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== undefined) {
+      AdminStreamFilter.encode(message.filter, writer.uint32(10).fork()).join();
+    }
+    if (message.skip !== 0) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListStreamsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListStreamsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = AdminStreamFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListStreamsRequest {
+    return {
+      filter: isSet(object.filter) ? AdminStreamFilter.fromJSON(object.filter) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: AdminListStreamsRequest): unknown {
+    const obj: any = {};
+    if (message.filter !== undefined) {
+      obj.filter = AdminStreamFilter.toJSON(message.filter);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListStreamsRequest>, I>>(base?: I): AdminListStreamsRequest {
+    return AdminListStreamsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListStreamsRequest>, I>>(object: I): AdminListStreamsRequest {
+    const message = createBaseAdminListStreamsRequest();
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? AdminStreamFilter.fromPartial(object.filter)
+      : undefined;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdminListStreamsResponse(): AdminListStreamsResponse {
+  return { count: undefined, skip: undefined, limit: undefined, filter: undefined, streams: [] };
+}
+
+export const AdminListStreamsResponse: MessageFns<AdminListStreamsResponse> = {
+  encode(message: AdminListStreamsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== undefined) {
+      writer.uint32(8).int64(message.count);
+    }
+    if (message.skip !== undefined) {
+      writer.uint32(16).int32(message.skip);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.filter !== undefined) {
+      AdminStreamFilter.encode(message.filter, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.streams) {
+      AdminStreamInfo.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListStreamsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListStreamsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.filter = AdminStreamFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.streams.push(AdminStreamInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListStreamsResponse {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : undefined,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      filter: isSet(object.filter) ? AdminStreamFilter.fromJSON(object.filter) : undefined,
+      streams: globalThis.Array.isArray(object?.streams)
+        ? object.streams.map((e: any) => AdminStreamInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AdminListStreamsResponse): unknown {
+    const obj: any = {};
+    if (message.count !== undefined) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.skip !== undefined) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.filter !== undefined) {
+      obj.filter = AdminStreamFilter.toJSON(message.filter);
+    }
+    if (message.streams?.length) {
+      obj.streams = message.streams.map((e) => AdminStreamInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListStreamsResponse>, I>>(base?: I): AdminListStreamsResponse {
+    return AdminListStreamsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListStreamsResponse>, I>>(object: I): AdminListStreamsResponse {
+    const message = createBaseAdminListStreamsResponse();
+    message.count = object.count ?? undefined;
+    message.skip = object.skip ?? undefined;
+    message.limit = object.limit ?? undefined;
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? AdminStreamFilter.fromPartial(object.filter)
+      : undefined;
+    message.streams = object.streams?.map((e) => AdminStreamInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAdminListUserStreamsRequest(): AdminListUserStreamsRequest {
+  return { uid: 0, filter: undefined, skip: 0, limit: 0 };
+}
+
+export const AdminListUserStreamsRequest: MessageFns<AdminListUserStreamsRequest> = {
+  encode(message: AdminListUserStreamsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uid !== 0) {
+      writer.uint32(8).int64(message.uid);
+    }
+    if (message.filter !== undefined) {
+      StreamFilter.encode(message.filter, writer.uint32(18).fork()).join();
+    }
+    if (message.skip !== 0) {
+      writer.uint32(24).int32(message.skip);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListUserStreamsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListUserStreamsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.uid = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filter = StreamFilter.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.skip = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListUserStreamsRequest {
+    return {
+      uid: isSet(object.uid) ? globalThis.Number(object.uid) : 0,
+      filter: isSet(object.filter) ? StreamFilter.fromJSON(object.filter) : undefined,
+      skip: isSet(object.skip) ? globalThis.Number(object.skip) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: AdminListUserStreamsRequest): unknown {
+    const obj: any = {};
+    if (message.uid !== 0) {
+      obj.uid = Math.round(message.uid);
+    }
+    if (message.filter !== undefined) {
+      obj.filter = StreamFilter.toJSON(message.filter);
+    }
+    if (message.skip !== 0) {
+      obj.skip = Math.round(message.skip);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListUserStreamsRequest>, I>>(base?: I): AdminListUserStreamsRequest {
+    return AdminListUserStreamsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListUserStreamsRequest>, I>>(object: I): AdminListUserStreamsRequest {
+    const message = createBaseAdminListUserStreamsRequest();
+    message.uid = object.uid ?? 0;
+    message.filter = (object.filter !== undefined && object.filter !== null)
+      ? StreamFilter.fromPartial(object.filter)
+      : undefined;
+    message.skip = object.skip ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseAdminListUserStreamsResponse(): AdminListUserStreamsResponse {
+  return { streams: [] };
+}
+
+export const AdminListUserStreamsResponse: MessageFns<AdminListUserStreamsResponse> = {
+  encode(message: AdminListUserStreamsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.streams) {
+      StreamAttributes.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminListUserStreamsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminListUserStreamsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streams.push(StreamAttributes.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminListUserStreamsResponse {
+    return {
+      streams: globalThis.Array.isArray(object?.streams)
+        ? object.streams.map((e: any) => StreamAttributes.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AdminListUserStreamsResponse): unknown {
+    const obj: any = {};
+    if (message.streams?.length) {
+      obj.streams = message.streams.map((e) => StreamAttributes.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminListUserStreamsResponse>, I>>(base?: I): AdminListUserStreamsResponse {
+    return AdminListUserStreamsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminListUserStreamsResponse>, I>>(object: I): AdminListUserStreamsResponse {
+    const message = createBaseAdminListUserStreamsResponse();
+    message.streams = object.streams?.map((e) => StreamAttributes.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseSuppressMessageRequest(): SuppressMessageRequest {
   return { messageId: "" };
 }
@@ -7143,6 +7601,30 @@ export const PodServiceService = {
     responseDeserialize: (value: Buffer): AdminListStreamMembersResponse =>
       AdminListStreamMembersResponse.decode(value),
   },
+  /** Every stream of the pod, newest first, narrowed by the public API's admin filters. Admin roles only. */
+  adminListStreams: {
+    path: "/symphony.pod.v1.PodService/AdminListStreams" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminListStreamsRequest): Buffer =>
+      Buffer.from(AdminListStreamsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminListStreamsRequest => AdminListStreamsRequest.decode(value),
+    responseSerialize: (value: AdminListStreamsResponse): Buffer =>
+      Buffer.from(AdminListStreamsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminListStreamsResponse => AdminListStreamsResponse.decode(value),
+  },
+  /** The streams a user belongs to, oldest first, with the filter of ListStreams. Admin roles only. */
+  adminListUserStreams: {
+    path: "/symphony.pod.v1.PodService/AdminListUserStreams" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AdminListUserStreamsRequest): Buffer =>
+      Buffer.from(AdminListUserStreamsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdminListUserStreamsRequest => AdminListUserStreamsRequest.decode(value),
+    responseSerialize: (value: AdminListUserStreamsResponse): Buffer =>
+      Buffer.from(AdminListUserStreamsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdminListUserStreamsResponse => AdminListUserStreamsResponse.decode(value),
+  },
   createConnection: {
     path: "/symphony.pod.v1.PodService/CreateConnection" as const,
     requestStream: false as const,
@@ -7289,6 +7771,10 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   listStreams: handleUnaryCall<ListStreamsRequest, ListStreamsResponse>;
   getStreamInfo: handleUnaryCall<GetStreamInfoRequest, GetStreamInfoResponse>;
   adminListStreamMembers: handleUnaryCall<AdminListStreamMembersRequest, AdminListStreamMembersResponse>;
+  /** Every stream of the pod, newest first, narrowed by the public API's admin filters. Admin roles only. */
+  adminListStreams: handleUnaryCall<AdminListStreamsRequest, AdminListStreamsResponse>;
+  /** The streams a user belongs to, oldest first, with the filter of ListStreams. Admin roles only. */
+  adminListUserStreams: handleUnaryCall<AdminListUserStreamsRequest, AdminListUserStreamsResponse>;
   createConnection: handleUnaryCall<CreateConnectionRequest, CreateConnectionResponse>;
   acceptConnection: handleUnaryCall<AcceptConnectionRequest, AcceptConnectionResponse>;
   rejectConnection: handleUnaryCall<RejectConnectionRequest, RejectConnectionResponse>;
@@ -7776,6 +8262,38 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdminListStreamMembersResponse) => void,
   ): ClientUnaryCall;
+  /** Every stream of the pod, newest first, narrowed by the public API's admin filters. Admin roles only. */
+  adminListStreams(
+    request: AdminListStreamsRequest,
+    callback: (error: ServiceError | null, response: AdminListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  adminListStreams(
+    request: AdminListStreamsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  adminListStreams(
+    request: AdminListStreamsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminListStreamsResponse) => void,
+  ): ClientUnaryCall;
+  /** The streams a user belongs to, oldest first, with the filter of ListStreams. Admin roles only. */
+  adminListUserStreams(
+    request: AdminListUserStreamsRequest,
+    callback: (error: ServiceError | null, response: AdminListUserStreamsResponse) => void,
+  ): ClientUnaryCall;
+  adminListUserStreams(
+    request: AdminListUserStreamsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AdminListUserStreamsResponse) => void,
+  ): ClientUnaryCall;
+  adminListUserStreams(
+    request: AdminListUserStreamsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AdminListUserStreamsResponse) => void,
+  ): ClientUnaryCall;
   createConnection(
     request: CreateConnectionRequest,
     callback: (error: ServiceError | null, response: CreateConnectionResponse) => void,
@@ -8035,6 +8553,10 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetStreamInfoResponse": GetStreamInfoResponse,
     ".symphony.pod.v1.AdminListStreamMembersRequest": AdminListStreamMembersRequest,
     ".symphony.pod.v1.AdminListStreamMembersResponse": AdminListStreamMembersResponse,
+    ".symphony.pod.v1.AdminListStreamsRequest": AdminListStreamsRequest,
+    ".symphony.pod.v1.AdminListStreamsResponse": AdminListStreamsResponse,
+    ".symphony.pod.v1.AdminListUserStreamsRequest": AdminListUserStreamsRequest,
+    ".symphony.pod.v1.AdminListUserStreamsResponse": AdminListUserStreamsResponse,
     ".symphony.pod.v1.SuppressMessageRequest": SuppressMessageRequest,
     ".symphony.pod.v1.SuppressMessageResponse": SuppressMessageResponse,
     ".symphony.pod.v1.CreateConnectionRequest": CreateConnectionRequest,
@@ -8179,6 +8701,15 @@ export const protoMetadata: ProtoMetadata = {
           "AdminListStreamMembers": {
             "http": HttpRule.decode(
               Buffer.from("YgRwYWdlEjAvcG9kL3YxL2FkbWluL3N0cmVhbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2xpc3Q=", "base64"),
+            ),
+          },
+          "AdminListStreams": {
+            "http": HttpRule.decode(Buffer.from("OgZmaWx0ZXIiGi9wb2QvdjIvYWRtaW4vc3RyZWFtcy9saXN0", "base64")),
+          },
+          "AdminListUserStreams": {
+            "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from("OgZmaWx0ZXJiB3N0cmVhbXMiJS9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9zdHJlYW1zL2xpc3Q=", "base64"),
             ),
           },
           "CreateConnection": {

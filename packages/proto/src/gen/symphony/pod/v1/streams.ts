@@ -166,6 +166,53 @@ export interface MembershipPage {
   members: MemberDetail[];
 }
 
+/** V2AdminStreamFilter of the public API. The dates bound when members joined the stream. */
+export interface AdminStreamFilter {
+  streamTypes: StreamType[];
+  /** INTERNAL or EXTERNAL; every stream of this pod is INTERNAL. */
+  scope: string;
+  /** INTERNAL or EXTERNAL; every stream of this pod is INTERNAL. */
+  origin: string;
+  /** ACTIVE or INACTIVE. */
+  status: string;
+  /** PUBLIC or PRIVATE. */
+  privacy: string;
+  startDate?: number | undefined;
+  endDate?: number | undefined;
+}
+
+/** V2AdminStreamAttributes of the public API. */
+export interface AdminStreamAttributes {
+  roomName: string;
+  roomDescription: string;
+  /** IMs and MIMs only. */
+  members: number[];
+  createdByUserId: number;
+  createdDate: number;
+  /** When a member last joined. */
+  lastModifiedDate: number;
+  membersCount?: number | undefined;
+  lastMessageDate?: number | undefined;
+}
+
+/** V2AdminStreamInfo of the public API. */
+export interface AdminStreamInfo {
+  id: string;
+  isExternal?: boolean | undefined;
+  isActive?:
+    | boolean
+    | undefined;
+  /** Rooms only. */
+  isPublic?:
+    | boolean
+    | undefined;
+  /** IM, MIM, ROOM or POST. */
+  type: string;
+  crossPod?: boolean | undefined;
+  origin: string;
+  attributes?: AdminStreamAttributes | undefined;
+}
+
 function createBaseRoomTag(): RoomTag {
   return { key: "", value: "" };
 }
@@ -2618,6 +2665,623 @@ export const MembershipPage: MessageFns<MembershipPage> = {
   },
 };
 
+function createBaseAdminStreamFilter(): AdminStreamFilter {
+  return { streamTypes: [], scope: "", origin: "", status: "", privacy: "", startDate: undefined, endDate: undefined };
+}
+
+export const AdminStreamFilter: MessageFns<AdminStreamFilter> = {
+  encode(message: AdminStreamFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.streamTypes) {
+      StreamType.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.scope !== "") {
+      writer.uint32(18).string(message.scope);
+    }
+    if (message.origin !== "") {
+      writer.uint32(26).string(message.origin);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.privacy !== "") {
+      writer.uint32(42).string(message.privacy);
+    }
+    if (message.startDate !== undefined) {
+      writer.uint32(48).int64(message.startDate);
+    }
+    if (message.endDate !== undefined) {
+      writer.uint32(56).int64(message.endDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminStreamFilter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminStreamFilter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamTypes.push(StreamType.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.privacy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.endDate = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminStreamFilter {
+    return {
+      streamTypes: globalThis.Array.isArray(object?.streamTypes)
+        ? object.streamTypes.map((e: any) => StreamType.fromJSON(e))
+        : globalThis.Array.isArray(object?.stream_types)
+        ? object.stream_types.map((e: any) => StreamType.fromJSON(e))
+        : [],
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      privacy: isSet(object.privacy) ? globalThis.String(object.privacy) : "",
+      startDate: isSet(object.startDate)
+        ? globalThis.Number(object.startDate)
+        : isSet(object.start_date)
+        ? globalThis.Number(object.start_date)
+        : undefined,
+      endDate: isSet(object.endDate)
+        ? globalThis.Number(object.endDate)
+        : isSet(object.end_date)
+        ? globalThis.Number(object.end_date)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AdminStreamFilter): unknown {
+    const obj: any = {};
+    if (message.streamTypes?.length) {
+      obj.streamTypes = message.streamTypes.map((e) => StreamType.toJSON(e));
+    }
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.privacy !== "") {
+      obj.privacy = message.privacy;
+    }
+    if (message.startDate !== undefined) {
+      obj.startDate = Math.round(message.startDate);
+    }
+    if (message.endDate !== undefined) {
+      obj.endDate = Math.round(message.endDate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminStreamFilter>, I>>(base?: I): AdminStreamFilter {
+    return AdminStreamFilter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminStreamFilter>, I>>(object: I): AdminStreamFilter {
+    const message = createBaseAdminStreamFilter();
+    message.streamTypes = object.streamTypes?.map((e) => StreamType.fromPartial(e)) || [];
+    message.scope = object.scope ?? "";
+    message.origin = object.origin ?? "";
+    message.status = object.status ?? "";
+    message.privacy = object.privacy ?? "";
+    message.startDate = object.startDate ?? undefined;
+    message.endDate = object.endDate ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAdminStreamAttributes(): AdminStreamAttributes {
+  return {
+    roomName: "",
+    roomDescription: "",
+    members: [],
+    createdByUserId: 0,
+    createdDate: 0,
+    lastModifiedDate: 0,
+    membersCount: undefined,
+    lastMessageDate: undefined,
+  };
+}
+
+export const AdminStreamAttributes: MessageFns<AdminStreamAttributes> = {
+  encode(message: AdminStreamAttributes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomName !== "") {
+      writer.uint32(10).string(message.roomName);
+    }
+    if (message.roomDescription !== "") {
+      writer.uint32(18).string(message.roomDescription);
+    }
+    if (message.members.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.members) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    if (message.createdByUserId !== 0) {
+      writer.uint32(32).int64(message.createdByUserId);
+    }
+    if (message.createdDate !== 0) {
+      writer.uint32(40).int64(message.createdDate);
+    }
+    if (message.lastModifiedDate !== 0) {
+      writer.uint32(48).int64(message.lastModifiedDate);
+    }
+    if (message.membersCount !== undefined) {
+      writer.uint32(56).int32(message.membersCount);
+    }
+    if (message.lastMessageDate !== undefined) {
+      writer.uint32(64).int64(message.lastMessageDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminStreamAttributes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminStreamAttributes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomDescription = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.members.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.members.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.createdByUserId = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.createdDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lastModifiedDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.membersCount = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.lastMessageDate = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminStreamAttributes {
+    return {
+      roomName: isSet(object.roomName)
+        ? globalThis.String(object.roomName)
+        : isSet(object.room_name)
+        ? globalThis.String(object.room_name)
+        : "",
+      roomDescription: isSet(object.roomDescription)
+        ? globalThis.String(object.roomDescription)
+        : isSet(object.room_description)
+        ? globalThis.String(object.room_description)
+        : "",
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => globalThis.Number(e)) : [],
+      createdByUserId: isSet(object.createdByUserId)
+        ? globalThis.Number(object.createdByUserId)
+        : isSet(object.created_by_user_id)
+        ? globalThis.Number(object.created_by_user_id)
+        : 0,
+      createdDate: isSet(object.createdDate)
+        ? globalThis.Number(object.createdDate)
+        : isSet(object.created_date)
+        ? globalThis.Number(object.created_date)
+        : 0,
+      lastModifiedDate: isSet(object.lastModifiedDate)
+        ? globalThis.Number(object.lastModifiedDate)
+        : isSet(object.last_modified_date)
+        ? globalThis.Number(object.last_modified_date)
+        : 0,
+      membersCount: isSet(object.membersCount)
+        ? globalThis.Number(object.membersCount)
+        : isSet(object.members_count)
+        ? globalThis.Number(object.members_count)
+        : undefined,
+      lastMessageDate: isSet(object.lastMessageDate)
+        ? globalThis.Number(object.lastMessageDate)
+        : isSet(object.last_message_date)
+        ? globalThis.Number(object.last_message_date)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AdminStreamAttributes): unknown {
+    const obj: any = {};
+    if (message.roomName !== "") {
+      obj.roomName = message.roomName;
+    }
+    if (message.roomDescription !== "") {
+      obj.roomDescription = message.roomDescription;
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => Math.round(e));
+    }
+    if (message.createdByUserId !== 0) {
+      obj.createdByUserId = Math.round(message.createdByUserId);
+    }
+    if (message.createdDate !== 0) {
+      obj.createdDate = Math.round(message.createdDate);
+    }
+    if (message.lastModifiedDate !== 0) {
+      obj.lastModifiedDate = Math.round(message.lastModifiedDate);
+    }
+    if (message.membersCount !== undefined) {
+      obj.membersCount = Math.round(message.membersCount);
+    }
+    if (message.lastMessageDate !== undefined) {
+      obj.lastMessageDate = Math.round(message.lastMessageDate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminStreamAttributes>, I>>(base?: I): AdminStreamAttributes {
+    return AdminStreamAttributes.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminStreamAttributes>, I>>(object: I): AdminStreamAttributes {
+    const message = createBaseAdminStreamAttributes();
+    message.roomName = object.roomName ?? "";
+    message.roomDescription = object.roomDescription ?? "";
+    message.members = object.members?.map((e) => e) || [];
+    message.createdByUserId = object.createdByUserId ?? 0;
+    message.createdDate = object.createdDate ?? 0;
+    message.lastModifiedDate = object.lastModifiedDate ?? 0;
+    message.membersCount = object.membersCount ?? undefined;
+    message.lastMessageDate = object.lastMessageDate ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAdminStreamInfo(): AdminStreamInfo {
+  return {
+    id: "",
+    isExternal: undefined,
+    isActive: undefined,
+    isPublic: undefined,
+    type: "",
+    crossPod: undefined,
+    origin: "",
+    attributes: undefined,
+  };
+}
+
+export const AdminStreamInfo: MessageFns<AdminStreamInfo> = {
+  encode(message: AdminStreamInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.isExternal !== undefined) {
+      writer.uint32(16).bool(message.isExternal);
+    }
+    if (message.isActive !== undefined) {
+      writer.uint32(24).bool(message.isActive);
+    }
+    if (message.isPublic !== undefined) {
+      writer.uint32(32).bool(message.isPublic);
+    }
+    if (message.type !== "") {
+      writer.uint32(42).string(message.type);
+    }
+    if (message.crossPod !== undefined) {
+      writer.uint32(48).bool(message.crossPod);
+    }
+    if (message.origin !== "") {
+      writer.uint32(58).string(message.origin);
+    }
+    if (message.attributes !== undefined) {
+      AdminStreamAttributes.encode(message.attributes, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminStreamInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminStreamInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isExternal = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isActive = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isPublic = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.crossPod = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.attributes = AdminStreamAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminStreamInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      isExternal: isSet(object.isExternal)
+        ? globalThis.Boolean(object.isExternal)
+        : isSet(object.is_external)
+        ? globalThis.Boolean(object.is_external)
+        : undefined,
+      isActive: isSet(object.isActive)
+        ? globalThis.Boolean(object.isActive)
+        : isSet(object.is_active)
+        ? globalThis.Boolean(object.is_active)
+        : undefined,
+      isPublic: isSet(object.isPublic)
+        ? globalThis.Boolean(object.isPublic)
+        : isSet(object.is_public)
+        ? globalThis.Boolean(object.is_public)
+        : undefined,
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      crossPod: isSet(object.crossPod)
+        ? globalThis.Boolean(object.crossPod)
+        : isSet(object.cross_pod)
+        ? globalThis.Boolean(object.cross_pod)
+        : undefined,
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+      attributes: isSet(object.attributes) ? AdminStreamAttributes.fromJSON(object.attributes) : undefined,
+    };
+  },
+
+  toJSON(message: AdminStreamInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.isExternal !== undefined) {
+      obj.isExternal = message.isExternal;
+    }
+    if (message.isActive !== undefined) {
+      obj.isActive = message.isActive;
+    }
+    if (message.isPublic !== undefined) {
+      obj.isPublic = message.isPublic;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.crossPod !== undefined) {
+      obj.crossPod = message.crossPod;
+    }
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    if (message.attributes !== undefined) {
+      obj.attributes = AdminStreamAttributes.toJSON(message.attributes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AdminStreamInfo>, I>>(base?: I): AdminStreamInfo {
+    return AdminStreamInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AdminStreamInfo>, I>>(object: I): AdminStreamInfo {
+    const message = createBaseAdminStreamInfo();
+    message.id = object.id ?? "";
+    message.isExternal = object.isExternal ?? undefined;
+    message.isActive = object.isActive ?? undefined;
+    message.isPublic = object.isPublic ?? undefined;
+    message.type = object.type ?? "";
+    message.crossPod = object.crossPod ?? undefined;
+    message.origin = object.origin ?? "";
+    message.attributes = (object.attributes !== undefined && object.attributes !== null)
+      ? AdminStreamAttributes.fromPartial(object.attributes)
+      : undefined;
+    return message;
+  },
+};
+
 type ProtoMetaEnumOptions = { options?: { [key: string]: any }; values?: { [key: string]: { [key: string]: any } } };
 
 type ProtoMetaMessageOptions = {
@@ -2663,6 +3327,9 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.MemberUserDetail": MemberUserDetail,
     ".symphony.pod.v1.MemberDetail": MemberDetail,
     ".symphony.pod.v1.MembershipPage": MembershipPage,
+    ".symphony.pod.v1.AdminStreamFilter": AdminStreamFilter,
+    ".symphony.pod.v1.AdminStreamAttributes": AdminStreamAttributes,
+    ".symphony.pod.v1.AdminStreamInfo": AdminStreamInfo,
   },
   dependencies: [],
 };

@@ -1,0 +1,24 @@
+import type { Command } from "../command.js";
+import { datafeedsDelete, datafeedsList } from "./datafeeds.js";
+import { health } from "./health.js";
+import { audit, keysRotate, masterKeyReload, masterKeyStatus } from "./keys.js";
+import { streamsList, streamsMembers } from "./streams.js";
+import { usersCreate, usersDisable, usersEnable, usersKeysSet, usersList, usersShow } from "./users.js";
+
+export const COMMANDS: Command[] = [
+  health,
+  usersCreate,
+  usersDisable,
+  usersEnable,
+  usersKeysSet,
+  usersShow,
+  usersList,
+  streamsList,
+  streamsMembers,
+  keysRotate,
+  audit,
+  masterKeyStatus,
+  masterKeyReload,
+  datafeedsList,
+  datafeedsDelete,
+];
