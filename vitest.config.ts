@@ -15,6 +15,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: "deploy",
+          include: ["test/deploy/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/e2e/global-setup.ts"],
