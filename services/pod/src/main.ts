@@ -46,7 +46,19 @@ const bus = await connectBus(config.natsUrl, "pod");
 const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
 await ensureEventsStream(bus, topology);
 const relay = new OutboxRelay(store, bus, topology, logger);
+// After a NATS or pod crash, what NATS acknowledged but may not have written is published again.
+const replay = () =>
+  ensureEventsStream(bus, topology)
+    .then(() => relay.replayRecent())
+    .then(
+      (replayed) => logger.info({ replayed }, "recent events republished"),
+      (err: unknown) => logger.warn({ err }, "could not republish recent events"),
+    );
+await replay();
 relay.start();
+void (async () => {
+  for await (const s of bus.nc.status()) if (s.type === "reconnect") await replay();
+})();
 
 const sessions = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), SESSION_AUDIENCE, config.sessionTtlSeconds);
 const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);

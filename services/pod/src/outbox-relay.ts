@@ -11,6 +11,11 @@ const IDLE_POLL_MS = 1_000;
 // far fewer relay transactions under load.
 const COALESCE_MS = 5;
 const MAX_BACKOFF_MS = 5_000;
+// JetStream drops a republished event it still holds within this window (Nats-Msg-Id).
+const DUPLICATE_WINDOW_MS = 2 * 60_000;
+// A published row is kept this long (replay, inspection), then deleted.
+const KEEP_PUBLISHED_MS = 24 * 3_600_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 export interface EventsTopology {
   /** JetStream stream holding every recipient's events. */
@@ -31,7 +36,7 @@ export async function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<v
     subjects: [`${t.subjectPrefix}.events.>`],
     storage: StorageType.File,
     // Republishing an outbox row after a crash is dropped by JetStream within this window.
-    duplicate_window: nanos(2 * 60_000),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_age: nanos(7 * 24 * 3_600_000),
   };
   try {
@@ -52,6 +57,7 @@ export class OutboxRelay {
   private pending = false;
   private loop: Promise<void> | undefined;
   private sleeping: { timer: NodeJS.Timeout; until: number; resolve: () => void } | undefined;
+  private pruner: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: PodStore,
@@ -62,6 +68,10 @@ export class OutboxRelay {
 
   start(): void {
     this.loop = this.run();
+    this.pruner = setInterval(() => {
+      this.store.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
+    }, PRUNE_EVERY_MS);
+    this.pruner.unref();
     // Without Postgres there is no figure to report; the scrape shows the gauge missing.
     backlog.addCallback((r) => this.store.outboxBacklog().then((n) => r.observe(n), () => undefined));
   }
@@ -76,8 +86,27 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Publishes again what was published within JetStream's duplicate window. NATS acknowledges a
+   * write before it reaches the disk (file store sync), so a NATS server that crashed may come back
+   * without the last events; republished ones it still has are dropped as duplicates.
+   */
+  async replayRecent(): Promise<number> {
+    let replayed = 0;
+    let after = 0;
+    const since = Date.now() - DUPLICATE_WINDOW_MS;
+    for (;;) {
+      const rows = await this.store.publishedSince(since, after, BATCH);
+      await Promise.all(rows.map((row) => this.publishRow(row)));
+      replayed += rows.length;
+      if (rows.length < BATCH) return replayed;
+      after = rows.at(-1)!.seq;
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.pruner);
     if (this.sleeping) {
       clearTimeout(this.sleeping.timer);
       this.sleeping.resolve();

@@ -415,4 +415,21 @@ export class PodStore {
   markPublished(tx: Kysely<PodDatabase>, seqs: number[], now: number) {
     return tx.updateTable("outbox").set({ published_at: now }).where("seq", "in", seqs).execute();
   }
+
+  /** Rows published at or after `since`, in commit order, from seq `after` on. */
+  publishedSince(since: number, after: number, limit: number) {
+    return this.db
+      .selectFrom("outbox")
+      .select(["seq", "event_id", "payload", "recipients", "trace_context"])
+      .where("published_at", ">=", since)
+      .where("seq", ">", after)
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+  }
+
+  async prunePublished(before: number): Promise<number> {
+    const res = await this.db.deleteFrom("outbox").where("published_at", "<", before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
 }

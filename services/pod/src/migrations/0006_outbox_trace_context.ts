@@ -1,11 +1,13 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 
-// The W3C trace context of the request that wrote the event, so its publication and delivery
-// join that request's trace.
+// The W3C trace context of the request that wrote the event, so its publication and delivery join
+// that request's trace; and an index to find recently published rows for replay and pruning.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("outbox").addColumn("trace_context", "jsonb").execute();
+  await sql`create index outbox_published_idx on outbox (published_at) where published_at is not null`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop index outbox_published_idx`.execute(db);
   await db.schema.alterTable("outbox").dropColumn("trace_context").execute();
 }
