@@ -15,7 +15,14 @@ export async function dropTestResources(databaseUrl: string, natsUrl: string, na
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
-    for (const stream of [names.eventsStream, `KV_${names.eventsStream}_REVOKED`, `KV_${names.eventsStream}_V4_ACKS`]) await jsm.streams.delete(stream).catch(() => undefined);
+    const streams = [
+      names.eventsStream,
+      `KV_${names.eventsStream}_REVOKED`,
+      `KV_${names.eventsStream}_V4_ACKS`,
+      `${names.eventsStream}_OBJECTS`,
+      `KV_${names.eventsStream}_OBJECTSTORE_ENTITLEMENTS`,
+    ];
+    for (const stream of streams) await jsm.streams.delete(stream).catch(() => undefined);
   } finally {
     await nc.close();
   }

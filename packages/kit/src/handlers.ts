@@ -31,7 +31,7 @@ const PROPAGATED = new Set([
 ]);
 
 function toServiceError(err: unknown, logger: Logger, method: string): Partial<ServiceError> {
-  if (err instanceof GrpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
+  if (err instanceof GrpcError) return { code: err.code, details: err.message, metadata: err.metadata };
   // A peer's answer (e.g. the pod refusing, or unreachable) reaches our caller unchanged.
   if (isServiceError(err) && PROPAGATED.has(err.code)) return { code: err.code, details: err.details, metadata: new Metadata() };
   // Anything unexpected is logged here and reaches the caller without internals.

@@ -1,4 +1,5 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
+import { HTTP_STATUS as HTTP_STATUS_TRAILER } from "@symphony/kit";
 
 export interface HttpError {
   statusCode: number;
@@ -23,7 +24,10 @@ const HTTP_STATUS: Partial<Record<status, number>> = {
 
 /** Maps a gRPC failure to Symphony's status and message; internal details never leave the mesh. */
 export function fromGrpc(err: ServiceError): HttpError {
-  const statusCode = HTTP_STATUS[err.code] ?? 500;
+  let statusCode = HTTP_STATUS[err.code] ?? 500;
+  // A service may name a more precise 4xx (410 Gone, 413) for a client error.
+  const named = Number(err.metadata?.get(HTTP_STATUS_TRAILER)[0]);
+  if (statusCode < 500 && Number.isInteger(named) && named >= 400 && named < 500) statusCode = named;
   if (statusCode >= 500) {
     return { statusCode, message: statusCode === 503 ? "Service temporarily unavailable, retry later" : "Internal server error" };
   }

@@ -18,6 +18,9 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
+import { HttpRule } from "../../../google/api/http.js";
+import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
 
 export const protobufPackage = "symphony.objectstore.v1";
 
@@ -28,6 +31,221 @@ export interface GetEntitlementRequest {
 
 export interface GetEntitlementResponse {
   enabled: boolean;
+}
+
+export interface StoreObjectRequest {
+  objectHash: string;
+  object?: { [key: string]: any } | undefined;
+}
+
+export interface StoreObjectResponse {
+}
+
+export interface StoreTransactionRequest {
+  objects: { [key: string]: any }[];
+}
+
+export interface StoreTransactionResponse {
+}
+
+export interface GetObjectRequest {
+  /** An absoluteHash, or a baseHash with current_version. */
+  objectHash: string;
+  currentVersion: boolean;
+}
+
+export interface GetObjectResponse {
+  object?: { [key: string]: any } | undefined;
+}
+
+export interface Cursors {
+  before: string;
+  after: string;
+}
+
+export interface Pagination {
+  cursors?: Cursors | undefined;
+}
+
+export interface ListObjectVersionsRequest {
+  /** The baseHash of the object. */
+  objectHash: string;
+  limit?: number | undefined;
+  after: string;
+  scanForwards?: boolean | undefined;
+}
+
+export interface ListObjectVersionsResponse {
+  pagination?: Pagination | undefined;
+  data: { [key: string]: any }[];
+}
+
+/** Per-user rights on a partition (READ, WRITE) or a feed (READ). */
+export interface UserPermissions {
+  type: string;
+  version: string;
+  userId: number;
+  permissions: string[];
+}
+
+export interface Partition {
+  type: string;
+  version: string;
+  hashType: number;
+  /** The ID object as its owner wrote it; its hash is the partition hash. */
+  id?: { [key: string]: any } | undefined;
+}
+
+export interface UpsertPartitionRequest {
+  /** A NamedUserIdObject (or an application's IdObject) holding the caller's userId. */
+  partitionId?:
+    | { [key: string]: any }
+    | undefined;
+  /** Added to the partition's grants (an upsert never removes one). */
+  userPermissions: UserPermissions[];
+}
+
+export interface UpsertPartitionResponse {
+  partition?: Partition | undefined;
+}
+
+export interface GetPartitionRequest {
+  partitionHash: string;
+}
+
+export interface GetPartitionResponse {
+  partition?: Partition | undefined;
+}
+
+export interface GetPartitionObjectRequest {
+  partitionHash: string;
+  sortKey: string;
+}
+
+export interface GetPartitionObjectResponse {
+  object?: { [key: string]: any } | undefined;
+}
+
+export interface ListPartitionObjectsRequest {
+  partitionHash: string;
+  limit?:
+    | number
+    | undefined;
+  /** Sort key after which the page starts (exclusive), in scan order. */
+  after: string;
+  sortKeyPrefix: string;
+  sortKeyMin: string;
+  sortKeyMax: string;
+  scanForwards?: boolean | undefined;
+}
+
+export interface ListPartitionObjectsResponse {
+  pagination?: Pagination | undefined;
+  data: { [key: string]: any }[];
+}
+
+export interface ListPartitionUsersRequest {
+  partitionHash: string;
+  limit?: number | undefined;
+  after: string;
+}
+
+export interface ListPartitionUsersResponse {
+  pagination?: Pagination | undefined;
+  data: UserPermissions[];
+}
+
+export interface PartitionSelection {
+  partitionHash: string;
+  sortKeyPrefix: string;
+}
+
+export interface Feed {
+  type: string;
+  version: string;
+  hashType: number;
+  id?: { [key: string]: any } | undefined;
+  queueName: string;
+}
+
+export interface UpsertFeedRequest {
+  /** A NamedUserIdObject holding the caller's userId; its hash is the feed hash. */
+  feedId?: { [key: string]: any } | undefined;
+  partitionSelections: PartitionSelection[];
+  /** Deprecated by Allegro in favour of partition_selections; whole partitions. */
+  partitionHashes: string[];
+  /** READ grants to other users. */
+  userPermissions: UserPermissions[];
+  /** Milliseconds a feed may stay unread before it is removed. */
+  expiryTime?: number | undefined;
+}
+
+export interface UpsertFeedResponse {
+  feed?: Feed | undefined;
+}
+
+export interface DeleteFeedRequest {
+  feedHash: string;
+}
+
+export interface DeleteFeedResponse {
+}
+
+export interface FeedObjectDelete {
+  receiptHandle: string;
+}
+
+export interface FeedObjectExtend {
+  receiptHandle: string;
+  visibilityTimeout: number;
+}
+
+export interface ReadFeedRequest {
+  feedHash: string;
+  maxItems?: number | undefined;
+  waitTimeSeconds: number;
+  /** Seconds the objects of this answer stay invisible to other reads (an extension to Allegro's FeedRequest). */
+  visibilityTimeout?: number | undefined;
+  delete: FeedObjectDelete[];
+  extend: FeedObjectExtend[];
+}
+
+export interface FeedObject {
+  messageId: string;
+  receiptHandle: string;
+  payload?: { [key: string]: any } | undefined;
+}
+
+export interface ReadFeedResponse {
+  objects: FeedObject[];
+}
+
+export interface SetEntitlementRequest {
+  podId: number;
+  enabled: boolean;
+}
+
+export interface SetEntitlementResponse {
+}
+
+export interface GetPodEntitlementRequest {
+  podId: number;
+}
+
+export interface GetPodEntitlementResponse {
+  enabled: boolean;
+}
+
+/**
+ * Published on JetStream when an object version is committed: one copy per subscribed feed, on
+ * `<prefix>.objects.<podId>.<partitionHash>.<feedHash>` (hashes URL-safe Base64). It names the
+ * object; feeds read the object itself from the store, so no payload travels on NATS.
+ */
+export interface ObjectNotification {
+  podId: number;
+  partitionHash: Buffer;
+  sortKey: string;
+  absoluteHash: Buffer;
 }
 
 function createBaseGetEntitlementRequest(): GetEntitlementRequest {
@@ -149,12 +367,3575 @@ export const GetEntitlementResponse: MessageFns<GetEntitlementResponse> = {
   },
 };
 
+function createBaseStoreObjectRequest(): StoreObjectRequest {
+  return { objectHash: "", object: undefined };
+}
+
+export const StoreObjectRequest: MessageFns<StoreObjectRequest> = {
+  encode(message: StoreObjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectHash !== "") {
+      writer.uint32(10).string(message.objectHash);
+    }
+    if (message.object !== undefined) {
+      Struct.encode(Struct.wrap(message.object), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreObjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreObjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreObjectRequest {
+    return {
+      objectHash: isSet(object.objectHash)
+        ? globalThis.String(object.objectHash)
+        : isSet(object.object_hash)
+        ? globalThis.String(object.object_hash)
+        : "",
+      object: isObject(object.object) ? object.object : undefined,
+    };
+  },
+
+  toJSON(message: StoreObjectRequest): unknown {
+    const obj: any = {};
+    if (message.objectHash !== "") {
+      obj.objectHash = message.objectHash;
+    }
+    if (message.object !== undefined) {
+      obj.object = message.object;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoreObjectRequest>, I>>(base?: I): StoreObjectRequest {
+    return StoreObjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreObjectRequest>, I>>(object: I): StoreObjectRequest {
+    const message = createBaseStoreObjectRequest();
+    message.objectHash = object.objectHash ?? "";
+    message.object = object.object ?? undefined;
+    return message;
+  },
+};
+
+function createBaseStoreObjectResponse(): StoreObjectResponse {
+  return {};
+}
+
+export const StoreObjectResponse: MessageFns<StoreObjectResponse> = {
+  encode(_: StoreObjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreObjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreObjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StoreObjectResponse {
+    return {};
+  },
+
+  toJSON(_: StoreObjectResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoreObjectResponse>, I>>(base?: I): StoreObjectResponse {
+    return StoreObjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreObjectResponse>, I>>(_: I): StoreObjectResponse {
+    const message = createBaseStoreObjectResponse();
+    return message;
+  },
+};
+
+function createBaseStoreTransactionRequest(): StoreTransactionRequest {
+  return { objects: [] };
+}
+
+export const StoreTransactionRequest: MessageFns<StoreTransactionRequest> = {
+  encode(message: StoreTransactionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.objects) {
+      Struct.encode(Struct.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreTransactionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreTransactionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objects.push(Struct.unwrap(Struct.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreTransactionRequest {
+    return { objects: globalThis.Array.isArray(object?.objects) ? [...object.objects] : [] };
+  },
+
+  toJSON(message: StoreTransactionRequest): unknown {
+    const obj: any = {};
+    if (message.objects?.length) {
+      obj.objects = message.objects;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoreTransactionRequest>, I>>(base?: I): StoreTransactionRequest {
+    return StoreTransactionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreTransactionRequest>, I>>(object: I): StoreTransactionRequest {
+    const message = createBaseStoreTransactionRequest();
+    message.objects = object.objects?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseStoreTransactionResponse(): StoreTransactionResponse {
+  return {};
+}
+
+export const StoreTransactionResponse: MessageFns<StoreTransactionResponse> = {
+  encode(_: StoreTransactionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreTransactionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreTransactionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StoreTransactionResponse {
+    return {};
+  },
+
+  toJSON(_: StoreTransactionResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StoreTransactionResponse>, I>>(base?: I): StoreTransactionResponse {
+    return StoreTransactionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreTransactionResponse>, I>>(_: I): StoreTransactionResponse {
+    const message = createBaseStoreTransactionResponse();
+    return message;
+  },
+};
+
+function createBaseGetObjectRequest(): GetObjectRequest {
+  return { objectHash: "", currentVersion: false };
+}
+
+export const GetObjectRequest: MessageFns<GetObjectRequest> = {
+  encode(message: GetObjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectHash !== "") {
+      writer.uint32(10).string(message.objectHash);
+    }
+    if (message.currentVersion !== false) {
+      writer.uint32(16).bool(message.currentVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.currentVersion = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectRequest {
+    return {
+      objectHash: isSet(object.objectHash)
+        ? globalThis.String(object.objectHash)
+        : isSet(object.object_hash)
+        ? globalThis.String(object.object_hash)
+        : "",
+      currentVersion: isSet(object.currentVersion)
+        ? globalThis.Boolean(object.currentVersion)
+        : isSet(object.current_version)
+        ? globalThis.Boolean(object.current_version)
+        : false,
+    };
+  },
+
+  toJSON(message: GetObjectRequest): unknown {
+    const obj: any = {};
+    if (message.objectHash !== "") {
+      obj.objectHash = message.objectHash;
+    }
+    if (message.currentVersion !== false) {
+      obj.currentVersion = message.currentVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetObjectRequest>, I>>(base?: I): GetObjectRequest {
+    return GetObjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetObjectRequest>, I>>(object: I): GetObjectRequest {
+    const message = createBaseGetObjectRequest();
+    message.objectHash = object.objectHash ?? "";
+    message.currentVersion = object.currentVersion ?? false;
+    return message;
+  },
+};
+
+function createBaseGetObjectResponse(): GetObjectResponse {
+  return { object: undefined };
+}
+
+export const GetObjectResponse: MessageFns<GetObjectResponse> = {
+  encode(message: GetObjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      Struct.encode(Struct.wrap(message.object), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectResponse {
+    return { object: isObject(object.object) ? object.object : undefined };
+  },
+
+  toJSON(message: GetObjectResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = message.object;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetObjectResponse>, I>>(base?: I): GetObjectResponse {
+    return GetObjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetObjectResponse>, I>>(object: I): GetObjectResponse {
+    const message = createBaseGetObjectResponse();
+    message.object = object.object ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCursors(): Cursors {
+  return { before: "", after: "" };
+}
+
+export const Cursors: MessageFns<Cursors> = {
+  encode(message: Cursors, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.before !== "") {
+      writer.uint32(10).string(message.before);
+    }
+    if (message.after !== "") {
+      writer.uint32(18).string(message.after);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Cursors {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCursors();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.before = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Cursors {
+    return {
+      before: isSet(object.before) ? globalThis.String(object.before) : "",
+      after: isSet(object.after) ? globalThis.String(object.after) : "",
+    };
+  },
+
+  toJSON(message: Cursors): unknown {
+    const obj: any = {};
+    if (message.before !== "") {
+      obj.before = message.before;
+    }
+    if (message.after !== "") {
+      obj.after = message.after;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Cursors>, I>>(base?: I): Cursors {
+    return Cursors.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Cursors>, I>>(object: I): Cursors {
+    const message = createBaseCursors();
+    message.before = object.before ?? "";
+    message.after = object.after ?? "";
+    return message;
+  },
+};
+
+function createBasePagination(): Pagination {
+  return { cursors: undefined };
+}
+
+export const Pagination: MessageFns<Pagination> = {
+  encode(message: Pagination, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursors !== undefined) {
+      Cursors.encode(message.cursors, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Pagination {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePagination();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursors = Cursors.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Pagination {
+    return { cursors: isSet(object.cursors) ? Cursors.fromJSON(object.cursors) : undefined };
+  },
+
+  toJSON(message: Pagination): unknown {
+    const obj: any = {};
+    if (message.cursors !== undefined) {
+      obj.cursors = Cursors.toJSON(message.cursors);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Pagination>, I>>(base?: I): Pagination {
+    return Pagination.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Pagination>, I>>(object: I): Pagination {
+    const message = createBasePagination();
+    message.cursors = (object.cursors !== undefined && object.cursors !== null)
+      ? Cursors.fromPartial(object.cursors)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListObjectVersionsRequest(): ListObjectVersionsRequest {
+  return { objectHash: "", limit: undefined, after: "", scanForwards: undefined };
+}
+
+export const ListObjectVersionsRequest: MessageFns<ListObjectVersionsRequest> = {
+  encode(message: ListObjectVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectHash !== "") {
+      writer.uint32(10).string(message.objectHash);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.after !== "") {
+      writer.uint32(26).string(message.after);
+    }
+    if (message.scanForwards !== undefined) {
+      writer.uint32(32).bool(message.scanForwards);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListObjectVersionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListObjectVersionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.scanForwards = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListObjectVersionsRequest {
+    return {
+      objectHash: isSet(object.objectHash)
+        ? globalThis.String(object.objectHash)
+        : isSet(object.object_hash)
+        ? globalThis.String(object.object_hash)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      after: isSet(object.after) ? globalThis.String(object.after) : "",
+      scanForwards: isSet(object.scanForwards)
+        ? globalThis.Boolean(object.scanForwards)
+        : isSet(object.scan_forwards)
+        ? globalThis.Boolean(object.scan_forwards)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListObjectVersionsRequest): unknown {
+    const obj: any = {};
+    if (message.objectHash !== "") {
+      obj.objectHash = message.objectHash;
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.after !== "") {
+      obj.after = message.after;
+    }
+    if (message.scanForwards !== undefined) {
+      obj.scanForwards = message.scanForwards;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListObjectVersionsRequest>, I>>(base?: I): ListObjectVersionsRequest {
+    return ListObjectVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListObjectVersionsRequest>, I>>(object: I): ListObjectVersionsRequest {
+    const message = createBaseListObjectVersionsRequest();
+    message.objectHash = object.objectHash ?? "";
+    message.limit = object.limit ?? undefined;
+    message.after = object.after ?? "";
+    message.scanForwards = object.scanForwards ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListObjectVersionsResponse(): ListObjectVersionsResponse {
+  return { pagination: undefined, data: [] };
+}
+
+export const ListObjectVersionsResponse: MessageFns<ListObjectVersionsResponse> = {
+  encode(message: ListObjectVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pagination !== undefined) {
+      Pagination.encode(message.pagination, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.data) {
+      Struct.encode(Struct.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListObjectVersionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListObjectVersionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pagination = Pagination.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data.push(Struct.unwrap(Struct.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListObjectVersionsResponse {
+    return {
+      pagination: isSet(object.pagination) ? Pagination.fromJSON(object.pagination) : undefined,
+      data: globalThis.Array.isArray(object?.data) ? [...object.data] : [],
+    };
+  },
+
+  toJSON(message: ListObjectVersionsResponse): unknown {
+    const obj: any = {};
+    if (message.pagination !== undefined) {
+      obj.pagination = Pagination.toJSON(message.pagination);
+    }
+    if (message.data?.length) {
+      obj.data = message.data;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListObjectVersionsResponse>, I>>(base?: I): ListObjectVersionsResponse {
+    return ListObjectVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListObjectVersionsResponse>, I>>(object: I): ListObjectVersionsResponse {
+    const message = createBaseListObjectVersionsResponse();
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? Pagination.fromPartial(object.pagination)
+      : undefined;
+    message.data = object.data?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUserPermissions(): UserPermissions {
+  return { type: "", version: "", userId: 0, permissions: [] };
+}
+
+export const UserPermissions: MessageFns<UserPermissions> = {
+  encode(message: UserPermissions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(24).int64(message.userId);
+    }
+    for (const v of message.permissions) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserPermissions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserPermissions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.permissions.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserPermissions {
+    return {
+      type: isSet(object._type)
+        ? globalThis.String(object._type)
+        : isSet(object.type)
+        ? globalThis.String(object.type)
+        : "",
+      version: isSet(object._version)
+        ? globalThis.String(object._version)
+        : isSet(object.version)
+        ? globalThis.String(object.version)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+      permissions: globalThis.Array.isArray(object?.permissions)
+        ? object.permissions.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UserPermissions): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj._type = message.type;
+    }
+    if (message.version !== "") {
+      obj._version = message.version;
+    }
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    if (message.permissions?.length) {
+      obj.permissions = message.permissions;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserPermissions>, I>>(base?: I): UserPermissions {
+    return UserPermissions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserPermissions>, I>>(object: I): UserPermissions {
+    const message = createBaseUserPermissions();
+    message.type = object.type ?? "";
+    message.version = object.version ?? "";
+    message.userId = object.userId ?? 0;
+    message.permissions = object.permissions?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePartition(): Partition {
+  return { type: "", version: "", hashType: 0, id: undefined };
+}
+
+export const Partition: MessageFns<Partition> = {
+  encode(message: Partition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.hashType !== 0) {
+      writer.uint32(24).int32(message.hashType);
+    }
+    if (message.id !== undefined) {
+      Struct.encode(Struct.wrap(message.id), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Partition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hashType = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.id = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Partition {
+    return {
+      type: isSet(object._type)
+        ? globalThis.String(object._type)
+        : isSet(object.type)
+        ? globalThis.String(object.type)
+        : "",
+      version: isSet(object._version)
+        ? globalThis.String(object._version)
+        : isSet(object.version)
+        ? globalThis.String(object.version)
+        : "",
+      hashType: isSet(object.hashType)
+        ? globalThis.Number(object.hashType)
+        : isSet(object.hash_type)
+        ? globalThis.Number(object.hash_type)
+        : 0,
+      id: isObject(object.id) ? object.id : undefined,
+    };
+  },
+
+  toJSON(message: Partition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj._type = message.type;
+    }
+    if (message.version !== "") {
+      obj._version = message.version;
+    }
+    if (message.hashType !== 0) {
+      obj.hashType = Math.round(message.hashType);
+    }
+    if (message.id !== undefined) {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Partition>, I>>(base?: I): Partition {
+    return Partition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Partition>, I>>(object: I): Partition {
+    const message = createBasePartition();
+    message.type = object.type ?? "";
+    message.version = object.version ?? "";
+    message.hashType = object.hashType ?? 0;
+    message.id = object.id ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpsertPartitionRequest(): UpsertPartitionRequest {
+  return { partitionId: undefined, userPermissions: [] };
+}
+
+export const UpsertPartitionRequest: MessageFns<UpsertPartitionRequest> = {
+  encode(message: UpsertPartitionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionId !== undefined) {
+      Struct.encode(Struct.wrap(message.partitionId), writer.uint32(10).fork()).join();
+    }
+    for (const v of message.userPermissions) {
+      UserPermissions.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertPartitionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertPartitionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionId = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userPermissions.push(UserPermissions.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertPartitionRequest {
+    return {
+      partitionId: isObject(object.partitionId)
+        ? object.partitionId
+        : isObject(object.partition_id)
+        ? object.partition_id
+        : undefined,
+      userPermissions: globalThis.Array.isArray(object?.userPermissions)
+        ? object.userPermissions.map((e: any) => UserPermissions.fromJSON(e))
+        : globalThis.Array.isArray(object?.user_permissions)
+        ? object.user_permissions.map((e: any) => UserPermissions.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpsertPartitionRequest): unknown {
+    const obj: any = {};
+    if (message.partitionId !== undefined) {
+      obj.partitionId = message.partitionId;
+    }
+    if (message.userPermissions?.length) {
+      obj.userPermissions = message.userPermissions.map((e) => UserPermissions.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpsertPartitionRequest>, I>>(base?: I): UpsertPartitionRequest {
+    return UpsertPartitionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpsertPartitionRequest>, I>>(object: I): UpsertPartitionRequest {
+    const message = createBaseUpsertPartitionRequest();
+    message.partitionId = object.partitionId ?? undefined;
+    message.userPermissions = object.userPermissions?.map((e) => UserPermissions.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUpsertPartitionResponse(): UpsertPartitionResponse {
+  return { partition: undefined };
+}
+
+export const UpsertPartitionResponse: MessageFns<UpsertPartitionResponse> = {
+  encode(message: UpsertPartitionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partition !== undefined) {
+      Partition.encode(message.partition, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertPartitionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertPartitionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partition = Partition.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertPartitionResponse {
+    return { partition: isSet(object.partition) ? Partition.fromJSON(object.partition) : undefined };
+  },
+
+  toJSON(message: UpsertPartitionResponse): unknown {
+    const obj: any = {};
+    if (message.partition !== undefined) {
+      obj.partition = Partition.toJSON(message.partition);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpsertPartitionResponse>, I>>(base?: I): UpsertPartitionResponse {
+    return UpsertPartitionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpsertPartitionResponse>, I>>(object: I): UpsertPartitionResponse {
+    const message = createBaseUpsertPartitionResponse();
+    message.partition = (object.partition !== undefined && object.partition !== null)
+      ? Partition.fromPartial(object.partition)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetPartitionRequest(): GetPartitionRequest {
+  return { partitionHash: "" };
+}
+
+export const GetPartitionRequest: MessageFns<GetPartitionRequest> = {
+  encode(message: GetPartitionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionHash !== "") {
+      writer.uint32(10).string(message.partitionHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPartitionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPartitionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionHash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPartitionRequest {
+    return {
+      partitionHash: isSet(object.partitionHash)
+        ? globalThis.String(object.partitionHash)
+        : isSet(object.partition_hash)
+        ? globalThis.String(object.partition_hash)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPartitionRequest): unknown {
+    const obj: any = {};
+    if (message.partitionHash !== "") {
+      obj.partitionHash = message.partitionHash;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPartitionRequest>, I>>(base?: I): GetPartitionRequest {
+    return GetPartitionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPartitionRequest>, I>>(object: I): GetPartitionRequest {
+    const message = createBaseGetPartitionRequest();
+    message.partitionHash = object.partitionHash ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPartitionResponse(): GetPartitionResponse {
+  return { partition: undefined };
+}
+
+export const GetPartitionResponse: MessageFns<GetPartitionResponse> = {
+  encode(message: GetPartitionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partition !== undefined) {
+      Partition.encode(message.partition, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPartitionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPartitionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partition = Partition.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPartitionResponse {
+    return { partition: isSet(object.partition) ? Partition.fromJSON(object.partition) : undefined };
+  },
+
+  toJSON(message: GetPartitionResponse): unknown {
+    const obj: any = {};
+    if (message.partition !== undefined) {
+      obj.partition = Partition.toJSON(message.partition);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPartitionResponse>, I>>(base?: I): GetPartitionResponse {
+    return GetPartitionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPartitionResponse>, I>>(object: I): GetPartitionResponse {
+    const message = createBaseGetPartitionResponse();
+    message.partition = (object.partition !== undefined && object.partition !== null)
+      ? Partition.fromPartial(object.partition)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetPartitionObjectRequest(): GetPartitionObjectRequest {
+  return { partitionHash: "", sortKey: "" };
+}
+
+export const GetPartitionObjectRequest: MessageFns<GetPartitionObjectRequest> = {
+  encode(message: GetPartitionObjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionHash !== "") {
+      writer.uint32(10).string(message.partitionHash);
+    }
+    if (message.sortKey !== "") {
+      writer.uint32(18).string(message.sortKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPartitionObjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPartitionObjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sortKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPartitionObjectRequest {
+    return {
+      partitionHash: isSet(object.partitionHash)
+        ? globalThis.String(object.partitionHash)
+        : isSet(object.partition_hash)
+        ? globalThis.String(object.partition_hash)
+        : "",
+      sortKey: isSet(object.sortKey)
+        ? globalThis.String(object.sortKey)
+        : isSet(object.sort_key)
+        ? globalThis.String(object.sort_key)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPartitionObjectRequest): unknown {
+    const obj: any = {};
+    if (message.partitionHash !== "") {
+      obj.partitionHash = message.partitionHash;
+    }
+    if (message.sortKey !== "") {
+      obj.sortKey = message.sortKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPartitionObjectRequest>, I>>(base?: I): GetPartitionObjectRequest {
+    return GetPartitionObjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPartitionObjectRequest>, I>>(object: I): GetPartitionObjectRequest {
+    const message = createBaseGetPartitionObjectRequest();
+    message.partitionHash = object.partitionHash ?? "";
+    message.sortKey = object.sortKey ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPartitionObjectResponse(): GetPartitionObjectResponse {
+  return { object: undefined };
+}
+
+export const GetPartitionObjectResponse: MessageFns<GetPartitionObjectResponse> = {
+  encode(message: GetPartitionObjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      Struct.encode(Struct.wrap(message.object), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPartitionObjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPartitionObjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPartitionObjectResponse {
+    return { object: isObject(object.object) ? object.object : undefined };
+  },
+
+  toJSON(message: GetPartitionObjectResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = message.object;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPartitionObjectResponse>, I>>(base?: I): GetPartitionObjectResponse {
+    return GetPartitionObjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPartitionObjectResponse>, I>>(object: I): GetPartitionObjectResponse {
+    const message = createBaseGetPartitionObjectResponse();
+    message.object = object.object ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPartitionObjectsRequest(): ListPartitionObjectsRequest {
+  return {
+    partitionHash: "",
+    limit: undefined,
+    after: "",
+    sortKeyPrefix: "",
+    sortKeyMin: "",
+    sortKeyMax: "",
+    scanForwards: undefined,
+  };
+}
+
+export const ListPartitionObjectsRequest: MessageFns<ListPartitionObjectsRequest> = {
+  encode(message: ListPartitionObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionHash !== "") {
+      writer.uint32(10).string(message.partitionHash);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.after !== "") {
+      writer.uint32(26).string(message.after);
+    }
+    if (message.sortKeyPrefix !== "") {
+      writer.uint32(34).string(message.sortKeyPrefix);
+    }
+    if (message.sortKeyMin !== "") {
+      writer.uint32(42).string(message.sortKeyMin);
+    }
+    if (message.sortKeyMax !== "") {
+      writer.uint32(50).string(message.sortKeyMax);
+    }
+    if (message.scanForwards !== undefined) {
+      writer.uint32(56).bool(message.scanForwards);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPartitionObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPartitionObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sortKeyPrefix = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sortKeyMin = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.sortKeyMax = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.scanForwards = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPartitionObjectsRequest {
+    return {
+      partitionHash: isSet(object.partitionHash)
+        ? globalThis.String(object.partitionHash)
+        : isSet(object.partition_hash)
+        ? globalThis.String(object.partition_hash)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      after: isSet(object.after) ? globalThis.String(object.after) : "",
+      sortKeyPrefix: isSet(object.sortKeyPrefix)
+        ? globalThis.String(object.sortKeyPrefix)
+        : isSet(object.sort_key_prefix)
+        ? globalThis.String(object.sort_key_prefix)
+        : "",
+      sortKeyMin: isSet(object.sortKeyMin)
+        ? globalThis.String(object.sortKeyMin)
+        : isSet(object.sort_key_min)
+        ? globalThis.String(object.sort_key_min)
+        : "",
+      sortKeyMax: isSet(object.sortKeyMax)
+        ? globalThis.String(object.sortKeyMax)
+        : isSet(object.sort_key_max)
+        ? globalThis.String(object.sort_key_max)
+        : "",
+      scanForwards: isSet(object.scanForwards)
+        ? globalThis.Boolean(object.scanForwards)
+        : isSet(object.scan_forwards)
+        ? globalThis.Boolean(object.scan_forwards)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListPartitionObjectsRequest): unknown {
+    const obj: any = {};
+    if (message.partitionHash !== "") {
+      obj.partitionHash = message.partitionHash;
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.after !== "") {
+      obj.after = message.after;
+    }
+    if (message.sortKeyPrefix !== "") {
+      obj.sortKeyPrefix = message.sortKeyPrefix;
+    }
+    if (message.sortKeyMin !== "") {
+      obj.sortKeyMin = message.sortKeyMin;
+    }
+    if (message.sortKeyMax !== "") {
+      obj.sortKeyMax = message.sortKeyMax;
+    }
+    if (message.scanForwards !== undefined) {
+      obj.scanForwards = message.scanForwards;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPartitionObjectsRequest>, I>>(base?: I): ListPartitionObjectsRequest {
+    return ListPartitionObjectsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPartitionObjectsRequest>, I>>(object: I): ListPartitionObjectsRequest {
+    const message = createBaseListPartitionObjectsRequest();
+    message.partitionHash = object.partitionHash ?? "";
+    message.limit = object.limit ?? undefined;
+    message.after = object.after ?? "";
+    message.sortKeyPrefix = object.sortKeyPrefix ?? "";
+    message.sortKeyMin = object.sortKeyMin ?? "";
+    message.sortKeyMax = object.sortKeyMax ?? "";
+    message.scanForwards = object.scanForwards ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPartitionObjectsResponse(): ListPartitionObjectsResponse {
+  return { pagination: undefined, data: [] };
+}
+
+export const ListPartitionObjectsResponse: MessageFns<ListPartitionObjectsResponse> = {
+  encode(message: ListPartitionObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pagination !== undefined) {
+      Pagination.encode(message.pagination, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.data) {
+      Struct.encode(Struct.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPartitionObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPartitionObjectsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pagination = Pagination.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data.push(Struct.unwrap(Struct.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPartitionObjectsResponse {
+    return {
+      pagination: isSet(object.pagination) ? Pagination.fromJSON(object.pagination) : undefined,
+      data: globalThis.Array.isArray(object?.data) ? [...object.data] : [],
+    };
+  },
+
+  toJSON(message: ListPartitionObjectsResponse): unknown {
+    const obj: any = {};
+    if (message.pagination !== undefined) {
+      obj.pagination = Pagination.toJSON(message.pagination);
+    }
+    if (message.data?.length) {
+      obj.data = message.data;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPartitionObjectsResponse>, I>>(base?: I): ListPartitionObjectsResponse {
+    return ListPartitionObjectsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPartitionObjectsResponse>, I>>(object: I): ListPartitionObjectsResponse {
+    const message = createBaseListPartitionObjectsResponse();
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? Pagination.fromPartial(object.pagination)
+      : undefined;
+    message.data = object.data?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListPartitionUsersRequest(): ListPartitionUsersRequest {
+  return { partitionHash: "", limit: undefined, after: "" };
+}
+
+export const ListPartitionUsersRequest: MessageFns<ListPartitionUsersRequest> = {
+  encode(message: ListPartitionUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionHash !== "") {
+      writer.uint32(10).string(message.partitionHash);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.after !== "") {
+      writer.uint32(26).string(message.after);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPartitionUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPartitionUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPartitionUsersRequest {
+    return {
+      partitionHash: isSet(object.partitionHash)
+        ? globalThis.String(object.partitionHash)
+        : isSet(object.partition_hash)
+        ? globalThis.String(object.partition_hash)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      after: isSet(object.after) ? globalThis.String(object.after) : "",
+    };
+  },
+
+  toJSON(message: ListPartitionUsersRequest): unknown {
+    const obj: any = {};
+    if (message.partitionHash !== "") {
+      obj.partitionHash = message.partitionHash;
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.after !== "") {
+      obj.after = message.after;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPartitionUsersRequest>, I>>(base?: I): ListPartitionUsersRequest {
+    return ListPartitionUsersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPartitionUsersRequest>, I>>(object: I): ListPartitionUsersRequest {
+    const message = createBaseListPartitionUsersRequest();
+    message.partitionHash = object.partitionHash ?? "";
+    message.limit = object.limit ?? undefined;
+    message.after = object.after ?? "";
+    return message;
+  },
+};
+
+function createBaseListPartitionUsersResponse(): ListPartitionUsersResponse {
+  return { pagination: undefined, data: [] };
+}
+
+export const ListPartitionUsersResponse: MessageFns<ListPartitionUsersResponse> = {
+  encode(message: ListPartitionUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pagination !== undefined) {
+      Pagination.encode(message.pagination, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.data) {
+      UserPermissions.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPartitionUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPartitionUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pagination = Pagination.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data.push(UserPermissions.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPartitionUsersResponse {
+    return {
+      pagination: isSet(object.pagination) ? Pagination.fromJSON(object.pagination) : undefined,
+      data: globalThis.Array.isArray(object?.data) ? object.data.map((e: any) => UserPermissions.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPartitionUsersResponse): unknown {
+    const obj: any = {};
+    if (message.pagination !== undefined) {
+      obj.pagination = Pagination.toJSON(message.pagination);
+    }
+    if (message.data?.length) {
+      obj.data = message.data.map((e) => UserPermissions.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPartitionUsersResponse>, I>>(base?: I): ListPartitionUsersResponse {
+    return ListPartitionUsersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPartitionUsersResponse>, I>>(object: I): ListPartitionUsersResponse {
+    const message = createBaseListPartitionUsersResponse();
+    message.pagination = (object.pagination !== undefined && object.pagination !== null)
+      ? Pagination.fromPartial(object.pagination)
+      : undefined;
+    message.data = object.data?.map((e) => UserPermissions.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePartitionSelection(): PartitionSelection {
+  return { partitionHash: "", sortKeyPrefix: "" };
+}
+
+export const PartitionSelection: MessageFns<PartitionSelection> = {
+  encode(message: PartitionSelection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionHash !== "") {
+      writer.uint32(10).string(message.partitionHash);
+    }
+    if (message.sortKeyPrefix !== "") {
+      writer.uint32(18).string(message.sortKeyPrefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PartitionSelection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePartitionSelection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.partitionHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sortKeyPrefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PartitionSelection {
+    return {
+      partitionHash: isSet(object.partitionHash)
+        ? globalThis.String(object.partitionHash)
+        : isSet(object.partition_hash)
+        ? globalThis.String(object.partition_hash)
+        : "",
+      sortKeyPrefix: isSet(object.sortKeyPrefix)
+        ? globalThis.String(object.sortKeyPrefix)
+        : isSet(object.sort_key_prefix)
+        ? globalThis.String(object.sort_key_prefix)
+        : "",
+    };
+  },
+
+  toJSON(message: PartitionSelection): unknown {
+    const obj: any = {};
+    if (message.partitionHash !== "") {
+      obj.partitionHash = message.partitionHash;
+    }
+    if (message.sortKeyPrefix !== "") {
+      obj.sortKeyPrefix = message.sortKeyPrefix;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PartitionSelection>, I>>(base?: I): PartitionSelection {
+    return PartitionSelection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PartitionSelection>, I>>(object: I): PartitionSelection {
+    const message = createBasePartitionSelection();
+    message.partitionHash = object.partitionHash ?? "";
+    message.sortKeyPrefix = object.sortKeyPrefix ?? "";
+    return message;
+  },
+};
+
+function createBaseFeed(): Feed {
+  return { type: "", version: "", hashType: 0, id: undefined, queueName: "" };
+}
+
+export const Feed: MessageFns<Feed> = {
+  encode(message: Feed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.hashType !== 0) {
+      writer.uint32(24).int32(message.hashType);
+    }
+    if (message.id !== undefined) {
+      Struct.encode(Struct.wrap(message.id), writer.uint32(34).fork()).join();
+    }
+    if (message.queueName !== "") {
+      writer.uint32(42).string(message.queueName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Feed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hashType = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.id = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.queueName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Feed {
+    return {
+      type: isSet(object._type)
+        ? globalThis.String(object._type)
+        : isSet(object.type)
+        ? globalThis.String(object.type)
+        : "",
+      version: isSet(object._version)
+        ? globalThis.String(object._version)
+        : isSet(object.version)
+        ? globalThis.String(object.version)
+        : "",
+      hashType: isSet(object.hashType)
+        ? globalThis.Number(object.hashType)
+        : isSet(object.hash_type)
+        ? globalThis.Number(object.hash_type)
+        : 0,
+      id: isObject(object.id) ? object.id : undefined,
+      queueName: isSet(object.queueName)
+        ? globalThis.String(object.queueName)
+        : isSet(object.queue_name)
+        ? globalThis.String(object.queue_name)
+        : "",
+    };
+  },
+
+  toJSON(message: Feed): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj._type = message.type;
+    }
+    if (message.version !== "") {
+      obj._version = message.version;
+    }
+    if (message.hashType !== 0) {
+      obj.hashType = Math.round(message.hashType);
+    }
+    if (message.id !== undefined) {
+      obj.id = message.id;
+    }
+    if (message.queueName !== "") {
+      obj.queueName = message.queueName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Feed>, I>>(base?: I): Feed {
+    return Feed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Feed>, I>>(object: I): Feed {
+    const message = createBaseFeed();
+    message.type = object.type ?? "";
+    message.version = object.version ?? "";
+    message.hashType = object.hashType ?? 0;
+    message.id = object.id ?? undefined;
+    message.queueName = object.queueName ?? "";
+    return message;
+  },
+};
+
+function createBaseUpsertFeedRequest(): UpsertFeedRequest {
+  return {
+    feedId: undefined,
+    partitionSelections: [],
+    partitionHashes: [],
+    userPermissions: [],
+    expiryTime: undefined,
+  };
+}
+
+export const UpsertFeedRequest: MessageFns<UpsertFeedRequest> = {
+  encode(message: UpsertFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedId !== undefined) {
+      Struct.encode(Struct.wrap(message.feedId), writer.uint32(10).fork()).join();
+    }
+    for (const v of message.partitionSelections) {
+      PartitionSelection.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.partitionHashes) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.userPermissions) {
+      UserPermissions.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.expiryTime !== undefined) {
+      writer.uint32(40).int64(message.expiryTime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedId = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitionSelections.push(PartitionSelection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.partitionHashes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.userPermissions.push(UserPermissions.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.expiryTime = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertFeedRequest {
+    return {
+      feedId: isObject(object.feedId) ? object.feedId : isObject(object.feed_id) ? object.feed_id : undefined,
+      partitionSelections: globalThis.Array.isArray(object?.partitionSelections)
+        ? object.partitionSelections.map((e: any) => PartitionSelection.fromJSON(e))
+        : globalThis.Array.isArray(object?.partition_selections)
+        ? object.partition_selections.map((e: any) => PartitionSelection.fromJSON(e))
+        : [],
+      partitionHashes: globalThis.Array.isArray(object?.partitionHashes)
+        ? object.partitionHashes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.partition_hashes)
+        ? object.partition_hashes.map((e: any) => globalThis.String(e))
+        : [],
+      userPermissions: globalThis.Array.isArray(object?.userPermissions)
+        ? object.userPermissions.map((e: any) => UserPermissions.fromJSON(e))
+        : globalThis.Array.isArray(object?.user_permissions)
+        ? object.user_permissions.map((e: any) => UserPermissions.fromJSON(e))
+        : [],
+      expiryTime: isSet(object.expiryTime)
+        ? globalThis.Number(object.expiryTime)
+        : isSet(object.expiry_time)
+        ? globalThis.Number(object.expiry_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpsertFeedRequest): unknown {
+    const obj: any = {};
+    if (message.feedId !== undefined) {
+      obj.feedId = message.feedId;
+    }
+    if (message.partitionSelections?.length) {
+      obj.partitionSelections = message.partitionSelections.map((e) => PartitionSelection.toJSON(e));
+    }
+    if (message.partitionHashes?.length) {
+      obj.partitionHashes = message.partitionHashes;
+    }
+    if (message.userPermissions?.length) {
+      obj.userPermissions = message.userPermissions.map((e) => UserPermissions.toJSON(e));
+    }
+    if (message.expiryTime !== undefined) {
+      obj.expiryTime = Math.round(message.expiryTime);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpsertFeedRequest>, I>>(base?: I): UpsertFeedRequest {
+    return UpsertFeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpsertFeedRequest>, I>>(object: I): UpsertFeedRequest {
+    const message = createBaseUpsertFeedRequest();
+    message.feedId = object.feedId ?? undefined;
+    message.partitionSelections = object.partitionSelections?.map((e) => PartitionSelection.fromPartial(e)) || [];
+    message.partitionHashes = object.partitionHashes?.map((e) => e) || [];
+    message.userPermissions = object.userPermissions?.map((e) => UserPermissions.fromPartial(e)) || [];
+    message.expiryTime = object.expiryTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpsertFeedResponse(): UpsertFeedResponse {
+  return { feed: undefined };
+}
+
+export const UpsertFeedResponse: MessageFns<UpsertFeedResponse> = {
+  encode(message: UpsertFeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feed !== undefined) {
+      Feed.encode(message.feed, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpsertFeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpsertFeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feed = Feed.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpsertFeedResponse {
+    return { feed: isSet(object.feed) ? Feed.fromJSON(object.feed) : undefined };
+  },
+
+  toJSON(message: UpsertFeedResponse): unknown {
+    const obj: any = {};
+    if (message.feed !== undefined) {
+      obj.feed = Feed.toJSON(message.feed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpsertFeedResponse>, I>>(base?: I): UpsertFeedResponse {
+    return UpsertFeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpsertFeedResponse>, I>>(object: I): UpsertFeedResponse {
+    const message = createBaseUpsertFeedResponse();
+    message.feed = (object.feed !== undefined && object.feed !== null) ? Feed.fromPartial(object.feed) : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteFeedRequest(): DeleteFeedRequest {
+  return { feedHash: "" };
+}
+
+export const DeleteFeedRequest: MessageFns<DeleteFeedRequest> = {
+  encode(message: DeleteFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedHash !== "") {
+      writer.uint32(10).string(message.feedHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedHash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteFeedRequest {
+    return {
+      feedHash: isSet(object.feedHash)
+        ? globalThis.String(object.feedHash)
+        : isSet(object.feed_hash)
+        ? globalThis.String(object.feed_hash)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteFeedRequest): unknown {
+    const obj: any = {};
+    if (message.feedHash !== "") {
+      obj.feedHash = message.feedHash;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteFeedRequest>, I>>(base?: I): DeleteFeedRequest {
+    return DeleteFeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFeedRequest>, I>>(object: I): DeleteFeedRequest {
+    const message = createBaseDeleteFeedRequest();
+    message.feedHash = object.feedHash ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteFeedResponse(): DeleteFeedResponse {
+  return {};
+}
+
+export const DeleteFeedResponse: MessageFns<DeleteFeedResponse> = {
+  encode(_: DeleteFeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteFeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteFeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteFeedResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteFeedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteFeedResponse>, I>>(base?: I): DeleteFeedResponse {
+    return DeleteFeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteFeedResponse>, I>>(_: I): DeleteFeedResponse {
+    const message = createBaseDeleteFeedResponse();
+    return message;
+  },
+};
+
+function createBaseFeedObjectDelete(): FeedObjectDelete {
+  return { receiptHandle: "" };
+}
+
+export const FeedObjectDelete: MessageFns<FeedObjectDelete> = {
+  encode(message: FeedObjectDelete, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.receiptHandle !== "") {
+      writer.uint32(10).string(message.receiptHandle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedObjectDelete {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedObjectDelete();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receiptHandle = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedObjectDelete {
+    return {
+      receiptHandle: isSet(object.receiptHandle)
+        ? globalThis.String(object.receiptHandle)
+        : isSet(object.receipt_handle)
+        ? globalThis.String(object.receipt_handle)
+        : "",
+    };
+  },
+
+  toJSON(message: FeedObjectDelete): unknown {
+    const obj: any = {};
+    if (message.receiptHandle !== "") {
+      obj.receiptHandle = message.receiptHandle;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedObjectDelete>, I>>(base?: I): FeedObjectDelete {
+    return FeedObjectDelete.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedObjectDelete>, I>>(object: I): FeedObjectDelete {
+    const message = createBaseFeedObjectDelete();
+    message.receiptHandle = object.receiptHandle ?? "";
+    return message;
+  },
+};
+
+function createBaseFeedObjectExtend(): FeedObjectExtend {
+  return { receiptHandle: "", visibilityTimeout: 0 };
+}
+
+export const FeedObjectExtend: MessageFns<FeedObjectExtend> = {
+  encode(message: FeedObjectExtend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.receiptHandle !== "") {
+      writer.uint32(10).string(message.receiptHandle);
+    }
+    if (message.visibilityTimeout !== 0) {
+      writer.uint32(16).int32(message.visibilityTimeout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedObjectExtend {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedObjectExtend();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receiptHandle = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.visibilityTimeout = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedObjectExtend {
+    return {
+      receiptHandle: isSet(object.receiptHandle)
+        ? globalThis.String(object.receiptHandle)
+        : isSet(object.receipt_handle)
+        ? globalThis.String(object.receipt_handle)
+        : "",
+      visibilityTimeout: isSet(object.visibilityTimeout)
+        ? globalThis.Number(object.visibilityTimeout)
+        : isSet(object.visibility_timeout)
+        ? globalThis.Number(object.visibility_timeout)
+        : 0,
+    };
+  },
+
+  toJSON(message: FeedObjectExtend): unknown {
+    const obj: any = {};
+    if (message.receiptHandle !== "") {
+      obj.receiptHandle = message.receiptHandle;
+    }
+    if (message.visibilityTimeout !== 0) {
+      obj.visibilityTimeout = Math.round(message.visibilityTimeout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedObjectExtend>, I>>(base?: I): FeedObjectExtend {
+    return FeedObjectExtend.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedObjectExtend>, I>>(object: I): FeedObjectExtend {
+    const message = createBaseFeedObjectExtend();
+    message.receiptHandle = object.receiptHandle ?? "";
+    message.visibilityTimeout = object.visibilityTimeout ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadFeedRequest(): ReadFeedRequest {
+  return {
+    feedHash: "",
+    maxItems: undefined,
+    waitTimeSeconds: 0,
+    visibilityTimeout: undefined,
+    delete: [],
+    extend: [],
+  };
+}
+
+export const ReadFeedRequest: MessageFns<ReadFeedRequest> = {
+  encode(message: ReadFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.feedHash !== "") {
+      writer.uint32(10).string(message.feedHash);
+    }
+    if (message.maxItems !== undefined) {
+      writer.uint32(16).int32(message.maxItems);
+    }
+    if (message.waitTimeSeconds !== 0) {
+      writer.uint32(24).int32(message.waitTimeSeconds);
+    }
+    if (message.visibilityTimeout !== undefined) {
+      writer.uint32(32).int32(message.visibilityTimeout);
+    }
+    for (const v of message.delete) {
+      FeedObjectDelete.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.extend) {
+      FeedObjectExtend.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feedHash = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxItems = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.waitTimeSeconds = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.visibilityTimeout = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.delete.push(FeedObjectDelete.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.extend.push(FeedObjectExtend.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadFeedRequest {
+    return {
+      feedHash: isSet(object.feedHash)
+        ? globalThis.String(object.feedHash)
+        : isSet(object.feed_hash)
+        ? globalThis.String(object.feed_hash)
+        : "",
+      maxItems: isSet(object.maxItems)
+        ? globalThis.Number(object.maxItems)
+        : isSet(object.max_items)
+        ? globalThis.Number(object.max_items)
+        : undefined,
+      waitTimeSeconds: isSet(object.waitTimeSeconds)
+        ? globalThis.Number(object.waitTimeSeconds)
+        : isSet(object.wait_time_seconds)
+        ? globalThis.Number(object.wait_time_seconds)
+        : 0,
+      visibilityTimeout: isSet(object.visibilityTimeout)
+        ? globalThis.Number(object.visibilityTimeout)
+        : isSet(object.visibility_timeout)
+        ? globalThis.Number(object.visibility_timeout)
+        : undefined,
+      delete: globalThis.Array.isArray(object?.delete)
+        ? object.delete.map((e: any) => FeedObjectDelete.fromJSON(e))
+        : [],
+      extend: globalThis.Array.isArray(object?.extend)
+        ? object.extend.map((e: any) => FeedObjectExtend.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReadFeedRequest): unknown {
+    const obj: any = {};
+    if (message.feedHash !== "") {
+      obj.feedHash = message.feedHash;
+    }
+    if (message.maxItems !== undefined) {
+      obj.maxItems = Math.round(message.maxItems);
+    }
+    if (message.waitTimeSeconds !== 0) {
+      obj.waitTimeSeconds = Math.round(message.waitTimeSeconds);
+    }
+    if (message.visibilityTimeout !== undefined) {
+      obj.visibilityTimeout = Math.round(message.visibilityTimeout);
+    }
+    if (message.delete?.length) {
+      obj.delete = message.delete.map((e) => FeedObjectDelete.toJSON(e));
+    }
+    if (message.extend?.length) {
+      obj.extend = message.extend.map((e) => FeedObjectExtend.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFeedRequest>, I>>(base?: I): ReadFeedRequest {
+    return ReadFeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFeedRequest>, I>>(object: I): ReadFeedRequest {
+    const message = createBaseReadFeedRequest();
+    message.feedHash = object.feedHash ?? "";
+    message.maxItems = object.maxItems ?? undefined;
+    message.waitTimeSeconds = object.waitTimeSeconds ?? 0;
+    message.visibilityTimeout = object.visibilityTimeout ?? undefined;
+    message.delete = object.delete?.map((e) => FeedObjectDelete.fromPartial(e)) || [];
+    message.extend = object.extend?.map((e) => FeedObjectExtend.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFeedObject(): FeedObject {
+  return { messageId: "", receiptHandle: "", payload: undefined };
+}
+
+export const FeedObject: MessageFns<FeedObject> = {
+  encode(message: FeedObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.receiptHandle !== "") {
+      writer.uint32(18).string(message.receiptHandle);
+    }
+    if (message.payload !== undefined) {
+      Struct.encode(Struct.wrap(message.payload), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedObject {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedObject();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.receiptHandle = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.payload = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedObject {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      receiptHandle: isSet(object.receiptHandle)
+        ? globalThis.String(object.receiptHandle)
+        : isSet(object.receipt_handle)
+        ? globalThis.String(object.receipt_handle)
+        : "",
+      payload: isObject(object.payload) ? object.payload : undefined,
+    };
+  },
+
+  toJSON(message: FeedObject): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.receiptHandle !== "") {
+      obj.receiptHandle = message.receiptHandle;
+    }
+    if (message.payload !== undefined) {
+      obj.payload = message.payload;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedObject>, I>>(base?: I): FeedObject {
+    return FeedObject.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedObject>, I>>(object: I): FeedObject {
+    const message = createBaseFeedObject();
+    message.messageId = object.messageId ?? "";
+    message.receiptHandle = object.receiptHandle ?? "";
+    message.payload = object.payload ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReadFeedResponse(): ReadFeedResponse {
+  return { objects: [] };
+}
+
+export const ReadFeedResponse: MessageFns<ReadFeedResponse> = {
+  encode(message: ReadFeedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.objects) {
+      FeedObject.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadFeedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadFeedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objects.push(FeedObject.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadFeedResponse {
+    return {
+      objects: globalThis.Array.isArray(object?.objects) ? object.objects.map((e: any) => FeedObject.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReadFeedResponse): unknown {
+    const obj: any = {};
+    if (message.objects?.length) {
+      obj.objects = message.objects.map((e) => FeedObject.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadFeedResponse>, I>>(base?: I): ReadFeedResponse {
+    return ReadFeedResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadFeedResponse>, I>>(object: I): ReadFeedResponse {
+    const message = createBaseReadFeedResponse();
+    message.objects = object.objects?.map((e) => FeedObject.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetEntitlementRequest(): SetEntitlementRequest {
+  return { podId: 0, enabled: false };
+}
+
+export const SetEntitlementRequest: MessageFns<SetEntitlementRequest> = {
+  encode(message: SetEntitlementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podId !== 0) {
+      writer.uint32(8).int64(message.podId);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(16).bool(message.enabled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetEntitlementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetEntitlementRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.podId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetEntitlementRequest {
+    return {
+      podId: isSet(object.podId)
+        ? globalThis.Number(object.podId)
+        : isSet(object.pod_id)
+        ? globalThis.Number(object.pod_id)
+        : 0,
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+    };
+  },
+
+  toJSON(message: SetEntitlementRequest): unknown {
+    const obj: any = {};
+    if (message.podId !== 0) {
+      obj.podId = Math.round(message.podId);
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetEntitlementRequest>, I>>(base?: I): SetEntitlementRequest {
+    return SetEntitlementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetEntitlementRequest>, I>>(object: I): SetEntitlementRequest {
+    const message = createBaseSetEntitlementRequest();
+    message.podId = object.podId ?? 0;
+    message.enabled = object.enabled ?? false;
+    return message;
+  },
+};
+
+function createBaseSetEntitlementResponse(): SetEntitlementResponse {
+  return {};
+}
+
+export const SetEntitlementResponse: MessageFns<SetEntitlementResponse> = {
+  encode(_: SetEntitlementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetEntitlementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetEntitlementResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SetEntitlementResponse {
+    return {};
+  },
+
+  toJSON(_: SetEntitlementResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetEntitlementResponse>, I>>(base?: I): SetEntitlementResponse {
+    return SetEntitlementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetEntitlementResponse>, I>>(_: I): SetEntitlementResponse {
+    const message = createBaseSetEntitlementResponse();
+    return message;
+  },
+};
+
+function createBaseGetPodEntitlementRequest(): GetPodEntitlementRequest {
+  return { podId: 0 };
+}
+
+export const GetPodEntitlementRequest: MessageFns<GetPodEntitlementRequest> = {
+  encode(message: GetPodEntitlementRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podId !== 0) {
+      writer.uint32(8).int64(message.podId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPodEntitlementRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPodEntitlementRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.podId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPodEntitlementRequest {
+    return {
+      podId: isSet(object.podId)
+        ? globalThis.Number(object.podId)
+        : isSet(object.pod_id)
+        ? globalThis.Number(object.pod_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetPodEntitlementRequest): unknown {
+    const obj: any = {};
+    if (message.podId !== 0) {
+      obj.podId = Math.round(message.podId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPodEntitlementRequest>, I>>(base?: I): GetPodEntitlementRequest {
+    return GetPodEntitlementRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPodEntitlementRequest>, I>>(object: I): GetPodEntitlementRequest {
+    const message = createBaseGetPodEntitlementRequest();
+    message.podId = object.podId ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetPodEntitlementResponse(): GetPodEntitlementResponse {
+  return { enabled: false };
+}
+
+export const GetPodEntitlementResponse: MessageFns<GetPodEntitlementResponse> = {
+  encode(message: GetPodEntitlementResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enabled !== false) {
+      writer.uint32(8).bool(message.enabled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPodEntitlementResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPodEntitlementResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPodEntitlementResponse {
+    return { enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false };
+  },
+
+  toJSON(message: GetPodEntitlementResponse): unknown {
+    const obj: any = {};
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPodEntitlementResponse>, I>>(base?: I): GetPodEntitlementResponse {
+    return GetPodEntitlementResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPodEntitlementResponse>, I>>(object: I): GetPodEntitlementResponse {
+    const message = createBaseGetPodEntitlementResponse();
+    message.enabled = object.enabled ?? false;
+    return message;
+  },
+};
+
+function createBaseObjectNotification(): ObjectNotification {
+  return { podId: 0, partitionHash: Buffer.alloc(0), sortKey: "", absoluteHash: Buffer.alloc(0) };
+}
+
+export const ObjectNotification: MessageFns<ObjectNotification> = {
+  encode(message: ObjectNotification, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podId !== 0) {
+      writer.uint32(8).int64(message.podId);
+    }
+    if (message.partitionHash.length !== 0) {
+      writer.uint32(18).bytes(message.partitionHash);
+    }
+    if (message.sortKey !== "") {
+      writer.uint32(26).string(message.sortKey);
+    }
+    if (message.absoluteHash.length !== 0) {
+      writer.uint32(34).bytes(message.absoluteHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectNotification {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectNotification();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.podId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.partitionHash = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sortKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.absoluteHash = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectNotification {
+    return {
+      podId: isSet(object.podId)
+        ? globalThis.Number(object.podId)
+        : isSet(object.pod_id)
+        ? globalThis.Number(object.pod_id)
+        : 0,
+      partitionHash: isSet(object.partitionHash)
+        ? Buffer.from(bytesFromBase64(object.partitionHash))
+        : isSet(object.partition_hash)
+        ? Buffer.from(bytesFromBase64(object.partition_hash))
+        : Buffer.alloc(0),
+      sortKey: isSet(object.sortKey)
+        ? globalThis.String(object.sortKey)
+        : isSet(object.sort_key)
+        ? globalThis.String(object.sort_key)
+        : "",
+      absoluteHash: isSet(object.absoluteHash)
+        ? Buffer.from(bytesFromBase64(object.absoluteHash))
+        : isSet(object.absolute_hash)
+        ? Buffer.from(bytesFromBase64(object.absolute_hash))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ObjectNotification): unknown {
+    const obj: any = {};
+    if (message.podId !== 0) {
+      obj.podId = Math.round(message.podId);
+    }
+    if (message.partitionHash.length !== 0) {
+      obj.partitionHash = base64FromBytes(message.partitionHash);
+    }
+    if (message.sortKey !== "") {
+      obj.sortKey = message.sortKey;
+    }
+    if (message.absoluteHash.length !== 0) {
+      obj.absoluteHash = base64FromBytes(message.absoluteHash);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ObjectNotification>, I>>(base?: I): ObjectNotification {
+    return ObjectNotification.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObjectNotification>, I>>(object: I): ObjectNotification {
+    const message = createBaseObjectNotification();
+    message.podId = object.podId ?? 0;
+    message.partitionHash = object.partitionHash ?? Buffer.alloc(0);
+    message.sortKey = object.sortKey ?? "";
+    message.absoluteHash = object.absoluteHash ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 /**
- * The Allegro-style object store. Its object API arrives with its own issue; until then
- * it answers whether the pod is entitled to the feature.
+ * The Allegro-style Object Store (Symphony 2.0 "object/v1"): multi-tenant storage of
+ * client-side encrypted, content-addressed objects, their partitions and their feeds.
+ *
+ * REST contract (through the gateway; every call needs the `sessionToken` header):
+ *
+ *   PUT    /object/v1/objects/{objectHash}             body: the object            -> {}
+ *   POST   /object/v1/objects/transaction              body: [object, ...] (<= 6)  -> {}
+ *   GET    /object/v1/objects/{objectHash}[?currentVersion=true]                    -> the object
+ *   GET    /object/v1/objects/{baseHash}/versions?limit&after&scanForwards          -> page
+ *   POST   /object/v1/partitions/upsert                body: {partitionId, userPermissions} -> Partition
+ *   GET    /object/v1/partitions/{partitionHash}                                    -> Partition
+ *   GET    /object/v1/partitions/{partitionHash}/{sortKey}                          -> the current object
+ *   GET    /object/v1/partitions/{partitionHash}/page?limit&after&sortKeyPrefix&sortKeyMin&sortKeyMax&scanForwards -> page
+ *   GET    /object/v1/partitions/{partitionHash}/users?limit&after                 -> page of UserPermissionsRequest
+ *   POST   /object/v1/feeds/upsert                     body: {feedId, partitionSelections, partitionHashes, userPermissions, expiryTime} -> Feed
+ *   DELETE /object/v1/feeds/{feedHash}                                              -> {}
+ *   POST   /object/v1/feeds/{feedHash}/objects         body: {maxItems, waitTimeSeconds, visibilityTimeout, delete, extend} -> [FeedObject]
+ *
+ * Objects, ID objects and pages are JSON exactly as Allegro writes them (`_type`, `_version`,
+ * `hashType`, ...). Hashes are Symphony hashes (SHA-256 + 0x01 0x01, 34 bytes): standard Base64
+ * inside JSON, URL-safe Base64 (padded or not; standard Base64 is accepted too) in paths. An
+ * object's hash is the hash of its canonical JSON (`@symphony/sdk/hash`); the server recomputes
+ * it. Numbers inside objects must be integers below 2^53 (JSON travels as protobuf Struct).
+ *
+ * Objects: `_type` com.symphony.s2.model.object.StoredApplicationObject (fields partitionHash,
+ * sortKey, owner, createdDate, purgeDate, baseHash, prevHash, prevSortKey, header,
+ * encryptedPayload, cipherSuiteId RSA2048_AES256, threadId, rotationId, hashType 1) or
+ * ...DeletedApplicationObject (same positional fields plus deletionType LOGICAL|PHYSICAL, no
+ * payload, no header). No other top-level field is accepted; `header` is the only free-form
+ * plaintext; `encryptedPayload` is Base64 ciphertext (IV 16 | AAD 16 | ciphertext | tag 16).
+ * `owner` must be the caller. A first version has no baseHash/prevHash; an update carries
+ * baseHash, prevHash (the current version: optimistic lock) and prevSortKey. Storing the same
+ * object again is a no-op. Limits: an object's canonical JSON <= 256 KiB, header <= 16 KiB.
+ *
+ * Access: the pod must be entitled (else every call is 403 "This feature is disabled for your
+ * pod."); partition owners have every right, others what the partition grants (READ, WRITE).
+ * Writing needs WRITE (or ownership) and membership of the object's thread. Reading needs READ
+ * (or ownership) and membership of the object's thread, unless the caller holds an explicit
+ * READ grant, which lets a non-member fetch the ciphertext. Objects a caller may not read are
+ * left out of pages and feeds.
+ *
+ * Pages: {"pagination":{"cursors":{"before","after"}},"data":[...]}. `after` is absent on the
+ * last page (a short page is not the end). As in Allegro's paths, the sort keys "page" and
+ * "users" are reachable through pages only. Partition cursors are sort keys; range ends
+ * (sortKeyMin, sortKeyMax) are inclusive; a prefix cannot be combined with a range; limit is
+ * 1..2000 (default 100; Allegro clients ask 2000); a page also stops near 3 MiB. Data comes in scan order.
+ *
+ * Feeds: at-least-once queues fed with every version written in their partition selections
+ * after they subscribed (sortKeyPrefix filters). A read first acknowledges `delete` receipts,
+ * then applies `extend` ({receiptHandle, visibilityTimeout seconds}: invisible that long,
+ * 0 = at once), then long-polls up to waitTimeSeconds (0..20, default 0) for up to maxItems
+ * (0..10, default 10) objects, which stay invisible for visibilityTimeout seconds (1..43200,
+ * default 30) unless deleted. expiryTime (ms, 60 s..5 days, default 5 days): a feed nobody
+ * reads that long is removed.
+ *
+ * Statuses: 400 malformed or invalid, 401 no valid session, 403 not entitled / not permitted,
+ * 404 unknown (or another pod's), 409 "An object with given partition and sort key already
+ * exists, or the object to be updated has changed.", 410 current version logically deleted,
+ * 413 object too large. Error bodies are {"code","message"}.
  */
 export type ObjectStoreServiceService = typeof ObjectStoreServiceService;
 export const ObjectStoreServiceService = {
+  /** Whether the caller's pod may use the object store. */
   getEntitlement: {
     path: "/symphony.objectstore.v1.ObjectStoreService/GetEntitlement" as const,
     requestStream: false as const,
@@ -166,13 +3947,148 @@ export const ObjectStoreServiceService = {
       Buffer.from(GetEntitlementResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetEntitlementResponse => GetEntitlementResponse.decode(value),
   },
+  storeObject: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/StoreObject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StoreObjectRequest): Buffer => Buffer.from(StoreObjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StoreObjectRequest => StoreObjectRequest.decode(value),
+    responseSerialize: (value: StoreObjectResponse): Buffer => Buffer.from(StoreObjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StoreObjectResponse => StoreObjectResponse.decode(value),
+  },
+  storeTransaction: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/StoreTransaction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StoreTransactionRequest): Buffer =>
+      Buffer.from(StoreTransactionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StoreTransactionRequest => StoreTransactionRequest.decode(value),
+    responseSerialize: (value: StoreTransactionResponse): Buffer =>
+      Buffer.from(StoreTransactionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StoreTransactionResponse => StoreTransactionResponse.decode(value),
+  },
+  getObject: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/GetObject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetObjectRequest): Buffer => Buffer.from(GetObjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetObjectRequest => GetObjectRequest.decode(value),
+    responseSerialize: (value: GetObjectResponse): Buffer => Buffer.from(GetObjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetObjectResponse => GetObjectResponse.decode(value),
+  },
+  listObjectVersions: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/ListObjectVersions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListObjectVersionsRequest): Buffer =>
+      Buffer.from(ListObjectVersionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListObjectVersionsRequest => ListObjectVersionsRequest.decode(value),
+    responseSerialize: (value: ListObjectVersionsResponse): Buffer =>
+      Buffer.from(ListObjectVersionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListObjectVersionsResponse => ListObjectVersionsResponse.decode(value),
+  },
+  upsertPartition: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/UpsertPartition" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpsertPartitionRequest): Buffer =>
+      Buffer.from(UpsertPartitionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpsertPartitionRequest => UpsertPartitionRequest.decode(value),
+    responseSerialize: (value: UpsertPartitionResponse): Buffer =>
+      Buffer.from(UpsertPartitionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpsertPartitionResponse => UpsertPartitionResponse.decode(value),
+  },
+  getPartition: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/GetPartition" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPartitionRequest): Buffer => Buffer.from(GetPartitionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPartitionRequest => GetPartitionRequest.decode(value),
+    responseSerialize: (value: GetPartitionResponse): Buffer =>
+      Buffer.from(GetPartitionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPartitionResponse => GetPartitionResponse.decode(value),
+  },
+  getPartitionObject: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/GetPartitionObject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPartitionObjectRequest): Buffer =>
+      Buffer.from(GetPartitionObjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPartitionObjectRequest => GetPartitionObjectRequest.decode(value),
+    responseSerialize: (value: GetPartitionObjectResponse): Buffer =>
+      Buffer.from(GetPartitionObjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPartitionObjectResponse => GetPartitionObjectResponse.decode(value),
+  },
+  listPartitionObjects: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/ListPartitionObjects" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPartitionObjectsRequest): Buffer =>
+      Buffer.from(ListPartitionObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPartitionObjectsRequest => ListPartitionObjectsRequest.decode(value),
+    responseSerialize: (value: ListPartitionObjectsResponse): Buffer =>
+      Buffer.from(ListPartitionObjectsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPartitionObjectsResponse => ListPartitionObjectsResponse.decode(value),
+  },
+  listPartitionUsers: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/ListPartitionUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPartitionUsersRequest): Buffer =>
+      Buffer.from(ListPartitionUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPartitionUsersRequest => ListPartitionUsersRequest.decode(value),
+    responseSerialize: (value: ListPartitionUsersResponse): Buffer =>
+      Buffer.from(ListPartitionUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPartitionUsersResponse => ListPartitionUsersResponse.decode(value),
+  },
+  upsertFeed: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/UpsertFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpsertFeedRequest): Buffer => Buffer.from(UpsertFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpsertFeedRequest => UpsertFeedRequest.decode(value),
+    responseSerialize: (value: UpsertFeedResponse): Buffer => Buffer.from(UpsertFeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpsertFeedResponse => UpsertFeedResponse.decode(value),
+  },
+  deleteFeed: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/DeleteFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteFeedRequest): Buffer => Buffer.from(DeleteFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteFeedRequest => DeleteFeedRequest.decode(value),
+    responseSerialize: (value: DeleteFeedResponse): Buffer => Buffer.from(DeleteFeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteFeedResponse => DeleteFeedResponse.decode(value),
+  },
+  readFeed: {
+    path: "/symphony.objectstore.v1.ObjectStoreService/ReadFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadFeedRequest): Buffer => Buffer.from(ReadFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadFeedRequest => ReadFeedRequest.decode(value),
+    responseSerialize: (value: ReadFeedResponse): Buffer => Buffer.from(ReadFeedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadFeedResponse => ReadFeedResponse.decode(value),
+  },
 } as const;
 
 export interface ObjectStoreServiceServer extends UntypedServiceImplementation {
+  /** Whether the caller's pod may use the object store. */
   getEntitlement: handleUnaryCall<GetEntitlementRequest, GetEntitlementResponse>;
+  storeObject: handleUnaryCall<StoreObjectRequest, StoreObjectResponse>;
+  storeTransaction: handleUnaryCall<StoreTransactionRequest, StoreTransactionResponse>;
+  getObject: handleUnaryCall<GetObjectRequest, GetObjectResponse>;
+  listObjectVersions: handleUnaryCall<ListObjectVersionsRequest, ListObjectVersionsResponse>;
+  upsertPartition: handleUnaryCall<UpsertPartitionRequest, UpsertPartitionResponse>;
+  getPartition: handleUnaryCall<GetPartitionRequest, GetPartitionResponse>;
+  getPartitionObject: handleUnaryCall<GetPartitionObjectRequest, GetPartitionObjectResponse>;
+  listPartitionObjects: handleUnaryCall<ListPartitionObjectsRequest, ListPartitionObjectsResponse>;
+  listPartitionUsers: handleUnaryCall<ListPartitionUsersRequest, ListPartitionUsersResponse>;
+  upsertFeed: handleUnaryCall<UpsertFeedRequest, UpsertFeedResponse>;
+  deleteFeed: handleUnaryCall<DeleteFeedRequest, DeleteFeedResponse>;
+  readFeed: handleUnaryCall<ReadFeedRequest, ReadFeedResponse>;
 }
 
 export interface ObjectStoreServiceClient extends Client {
+  /** Whether the caller's pod may use the object store. */
   getEntitlement(
     request: GetEntitlementRequest,
     callback: (error: ServiceError | null, response: GetEntitlementResponse) => void,
@@ -188,6 +4104,186 @@ export interface ObjectStoreServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEntitlementResponse) => void,
   ): ClientUnaryCall;
+  storeObject(
+    request: StoreObjectRequest,
+    callback: (error: ServiceError | null, response: StoreObjectResponse) => void,
+  ): ClientUnaryCall;
+  storeObject(
+    request: StoreObjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StoreObjectResponse) => void,
+  ): ClientUnaryCall;
+  storeObject(
+    request: StoreObjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StoreObjectResponse) => void,
+  ): ClientUnaryCall;
+  storeTransaction(
+    request: StoreTransactionRequest,
+    callback: (error: ServiceError | null, response: StoreTransactionResponse) => void,
+  ): ClientUnaryCall;
+  storeTransaction(
+    request: StoreTransactionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StoreTransactionResponse) => void,
+  ): ClientUnaryCall;
+  storeTransaction(
+    request: StoreTransactionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StoreTransactionResponse) => void,
+  ): ClientUnaryCall;
+  getObject(
+    request: GetObjectRequest,
+    callback: (error: ServiceError | null, response: GetObjectResponse) => void,
+  ): ClientUnaryCall;
+  getObject(
+    request: GetObjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetObjectResponse) => void,
+  ): ClientUnaryCall;
+  getObject(
+    request: GetObjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetObjectResponse) => void,
+  ): ClientUnaryCall;
+  listObjectVersions(
+    request: ListObjectVersionsRequest,
+    callback: (error: ServiceError | null, response: ListObjectVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listObjectVersions(
+    request: ListObjectVersionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListObjectVersionsResponse) => void,
+  ): ClientUnaryCall;
+  listObjectVersions(
+    request: ListObjectVersionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListObjectVersionsResponse) => void,
+  ): ClientUnaryCall;
+  upsertPartition(
+    request: UpsertPartitionRequest,
+    callback: (error: ServiceError | null, response: UpsertPartitionResponse) => void,
+  ): ClientUnaryCall;
+  upsertPartition(
+    request: UpsertPartitionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpsertPartitionResponse) => void,
+  ): ClientUnaryCall;
+  upsertPartition(
+    request: UpsertPartitionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpsertPartitionResponse) => void,
+  ): ClientUnaryCall;
+  getPartition(
+    request: GetPartitionRequest,
+    callback: (error: ServiceError | null, response: GetPartitionResponse) => void,
+  ): ClientUnaryCall;
+  getPartition(
+    request: GetPartitionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPartitionResponse) => void,
+  ): ClientUnaryCall;
+  getPartition(
+    request: GetPartitionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPartitionResponse) => void,
+  ): ClientUnaryCall;
+  getPartitionObject(
+    request: GetPartitionObjectRequest,
+    callback: (error: ServiceError | null, response: GetPartitionObjectResponse) => void,
+  ): ClientUnaryCall;
+  getPartitionObject(
+    request: GetPartitionObjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPartitionObjectResponse) => void,
+  ): ClientUnaryCall;
+  getPartitionObject(
+    request: GetPartitionObjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPartitionObjectResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionObjects(
+    request: ListPartitionObjectsRequest,
+    callback: (error: ServiceError | null, response: ListPartitionObjectsResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionObjects(
+    request: ListPartitionObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPartitionObjectsResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionObjects(
+    request: ListPartitionObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPartitionObjectsResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionUsers(
+    request: ListPartitionUsersRequest,
+    callback: (error: ServiceError | null, response: ListPartitionUsersResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionUsers(
+    request: ListPartitionUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPartitionUsersResponse) => void,
+  ): ClientUnaryCall;
+  listPartitionUsers(
+    request: ListPartitionUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPartitionUsersResponse) => void,
+  ): ClientUnaryCall;
+  upsertFeed(
+    request: UpsertFeedRequest,
+    callback: (error: ServiceError | null, response: UpsertFeedResponse) => void,
+  ): ClientUnaryCall;
+  upsertFeed(
+    request: UpsertFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpsertFeedResponse) => void,
+  ): ClientUnaryCall;
+  upsertFeed(
+    request: UpsertFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpsertFeedResponse) => void,
+  ): ClientUnaryCall;
+  deleteFeed(
+    request: DeleteFeedRequest,
+    callback: (error: ServiceError | null, response: DeleteFeedResponse) => void,
+  ): ClientUnaryCall;
+  deleteFeed(
+    request: DeleteFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteFeedResponse) => void,
+  ): ClientUnaryCall;
+  deleteFeed(
+    request: DeleteFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteFeedResponse) => void,
+  ): ClientUnaryCall;
+  readFeed(
+    request: ReadFeedRequest,
+    callback: (error: ServiceError | null, response: ReadFeedResponse) => void,
+  ): ClientUnaryCall;
+  readFeed(
+    request: ReadFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadFeedResponse) => void,
+  ): ClientUnaryCall;
+  readFeed(
+    request: ReadFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadFeedResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ObjectStoreServiceClient = makeGenericClientConstructor(
@@ -196,6 +4292,87 @@ export const ObjectStoreServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ObjectStoreServiceClient;
   service: typeof ObjectStoreServiceService;
+  serviceName: string;
+};
+
+/** Operator calls, reachable only inside the mesh (no REST route). */
+export type ObjectStoreAdminServiceService = typeof ObjectStoreAdminServiceService;
+export const ObjectStoreAdminServiceService = {
+  /** Turns the feature on or off for a pod; every replica applies it within moments, no restart. */
+  setEntitlement: {
+    path: "/symphony.objectstore.v1.ObjectStoreAdminService/SetEntitlement" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetEntitlementRequest): Buffer =>
+      Buffer.from(SetEntitlementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetEntitlementRequest => SetEntitlementRequest.decode(value),
+    responseSerialize: (value: SetEntitlementResponse): Buffer =>
+      Buffer.from(SetEntitlementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetEntitlementResponse => SetEntitlementResponse.decode(value),
+  },
+  getPodEntitlement: {
+    path: "/symphony.objectstore.v1.ObjectStoreAdminService/GetPodEntitlement" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPodEntitlementRequest): Buffer =>
+      Buffer.from(GetPodEntitlementRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPodEntitlementRequest => GetPodEntitlementRequest.decode(value),
+    responseSerialize: (value: GetPodEntitlementResponse): Buffer =>
+      Buffer.from(GetPodEntitlementResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPodEntitlementResponse => GetPodEntitlementResponse.decode(value),
+  },
+} as const;
+
+export interface ObjectStoreAdminServiceServer extends UntypedServiceImplementation {
+  /** Turns the feature on or off for a pod; every replica applies it within moments, no restart. */
+  setEntitlement: handleUnaryCall<SetEntitlementRequest, SetEntitlementResponse>;
+  getPodEntitlement: handleUnaryCall<GetPodEntitlementRequest, GetPodEntitlementResponse>;
+}
+
+export interface ObjectStoreAdminServiceClient extends Client {
+  /** Turns the feature on or off for a pod; every replica applies it within moments, no restart. */
+  setEntitlement(
+    request: SetEntitlementRequest,
+    callback: (error: ServiceError | null, response: SetEntitlementResponse) => void,
+  ): ClientUnaryCall;
+  setEntitlement(
+    request: SetEntitlementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetEntitlementResponse) => void,
+  ): ClientUnaryCall;
+  setEntitlement(
+    request: SetEntitlementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetEntitlementResponse) => void,
+  ): ClientUnaryCall;
+  getPodEntitlement(
+    request: GetPodEntitlementRequest,
+    callback: (error: ServiceError | null, response: GetPodEntitlementResponse) => void,
+  ): ClientUnaryCall;
+  getPodEntitlement(
+    request: GetPodEntitlementRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPodEntitlementResponse) => void,
+  ): ClientUnaryCall;
+  getPodEntitlement(
+    request: GetPodEntitlementRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPodEntitlementResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ObjectStoreAdminServiceClient = makeGenericClientConstructor(
+  ObjectStoreAdminServiceService,
+  "symphony.objectstore.v1.ObjectStoreAdminService",
+) as unknown as {
+  new (
+    address: string,
+    credentials: ChannelCredentials,
+    options?: Partial<ClientOptions>,
+  ): ObjectStoreAdminServiceClient;
+  service: typeof ObjectStoreAdminServiceService;
   serviceName: string;
 };
 
@@ -226,10 +4403,113 @@ export const protoMetadata: ProtoMetadata = {
   references: {
     ".symphony.objectstore.v1.GetEntitlementRequest": GetEntitlementRequest,
     ".symphony.objectstore.v1.GetEntitlementResponse": GetEntitlementResponse,
+    ".symphony.objectstore.v1.StoreObjectRequest": StoreObjectRequest,
+    ".symphony.objectstore.v1.StoreObjectResponse": StoreObjectResponse,
+    ".symphony.objectstore.v1.StoreTransactionRequest": StoreTransactionRequest,
+    ".symphony.objectstore.v1.StoreTransactionResponse": StoreTransactionResponse,
+    ".symphony.objectstore.v1.GetObjectRequest": GetObjectRequest,
+    ".symphony.objectstore.v1.GetObjectResponse": GetObjectResponse,
+    ".symphony.objectstore.v1.Cursors": Cursors,
+    ".symphony.objectstore.v1.Pagination": Pagination,
+    ".symphony.objectstore.v1.ListObjectVersionsRequest": ListObjectVersionsRequest,
+    ".symphony.objectstore.v1.ListObjectVersionsResponse": ListObjectVersionsResponse,
+    ".symphony.objectstore.v1.UserPermissions": UserPermissions,
+    ".symphony.objectstore.v1.Partition": Partition,
+    ".symphony.objectstore.v1.UpsertPartitionRequest": UpsertPartitionRequest,
+    ".symphony.objectstore.v1.UpsertPartitionResponse": UpsertPartitionResponse,
+    ".symphony.objectstore.v1.GetPartitionRequest": GetPartitionRequest,
+    ".symphony.objectstore.v1.GetPartitionResponse": GetPartitionResponse,
+    ".symphony.objectstore.v1.GetPartitionObjectRequest": GetPartitionObjectRequest,
+    ".symphony.objectstore.v1.GetPartitionObjectResponse": GetPartitionObjectResponse,
+    ".symphony.objectstore.v1.ListPartitionObjectsRequest": ListPartitionObjectsRequest,
+    ".symphony.objectstore.v1.ListPartitionObjectsResponse": ListPartitionObjectsResponse,
+    ".symphony.objectstore.v1.ListPartitionUsersRequest": ListPartitionUsersRequest,
+    ".symphony.objectstore.v1.ListPartitionUsersResponse": ListPartitionUsersResponse,
+    ".symphony.objectstore.v1.PartitionSelection": PartitionSelection,
+    ".symphony.objectstore.v1.Feed": Feed,
+    ".symphony.objectstore.v1.UpsertFeedRequest": UpsertFeedRequest,
+    ".symphony.objectstore.v1.UpsertFeedResponse": UpsertFeedResponse,
+    ".symphony.objectstore.v1.DeleteFeedRequest": DeleteFeedRequest,
+    ".symphony.objectstore.v1.DeleteFeedResponse": DeleteFeedResponse,
+    ".symphony.objectstore.v1.FeedObjectDelete": FeedObjectDelete,
+    ".symphony.objectstore.v1.FeedObjectExtend": FeedObjectExtend,
+    ".symphony.objectstore.v1.ReadFeedRequest": ReadFeedRequest,
+    ".symphony.objectstore.v1.FeedObject": FeedObject,
+    ".symphony.objectstore.v1.ReadFeedResponse": ReadFeedResponse,
+    ".symphony.objectstore.v1.SetEntitlementRequest": SetEntitlementRequest,
+    ".symphony.objectstore.v1.SetEntitlementResponse": SetEntitlementResponse,
+    ".symphony.objectstore.v1.GetPodEntitlementRequest": GetPodEntitlementRequest,
+    ".symphony.objectstore.v1.GetPodEntitlementResponse": GetPodEntitlementResponse,
+    ".symphony.objectstore.v1.ObjectNotification": ObjectNotification,
     ".symphony.objectstore.v1.ObjectStoreService": ObjectStoreServiceClient,
+    ".symphony.objectstore.v1.ObjectStoreAdminService": ObjectStoreAdminServiceClient,
   },
-  dependencies: [],
+  dependencies: [protoMetadata1, protoMetadata2],
+  options: {
+    services: {
+      "ObjectStoreService": {
+        methods: {
+          "StoreObject": {
+            "http": HttpRule.decode(Buffer.from("OgZvYmplY3QaIC9vYmplY3QvdjEvb2JqZWN0cy97b2JqZWN0X2hhc2h9", "base64")),
+          },
+          "StoreTransaction": {
+            "http": HttpRule.decode(Buffer.from("OgdvYmplY3RzIh4vb2JqZWN0L3YxL29iamVjdHMvdHJhbnNhY3Rpb24=", "base64")),
+          },
+          "GetObject": {
+            "http": HttpRule.decode(Buffer.from("YgZvYmplY3QSIC9vYmplY3QvdjEvb2JqZWN0cy97b2JqZWN0X2hhc2h9", "base64")),
+          },
+          "ListObjectVersions": {
+            "http": HttpRule.decode(
+              Buffer.from("Eikvb2JqZWN0L3YxL29iamVjdHMve29iamVjdF9oYXNofS92ZXJzaW9ucw==", "base64"),
+            ),
+          },
+          "UpsertPartition": {
+            "http": HttpRule.decode(
+              Buffer.from("OgEqYglwYXJ0aXRpb24iHC9vYmplY3QvdjEvcGFydGl0aW9ucy91cHNlcnQ=", "base64"),
+            ),
+          },
+          "GetPartition": {
+            "http": HttpRule.decode(
+              Buffer.from("YglwYXJ0aXRpb24SJi9vYmplY3QvdjEvcGFydGl0aW9ucy97cGFydGl0aW9uX2hhc2h9", "base64"),
+            ),
+          },
+          "GetPartitionObject": {
+            "http": HttpRule.decode(
+              Buffer.from("YgZvYmplY3QSMS9vYmplY3QvdjEvcGFydGl0aW9ucy97cGFydGl0aW9uX2hhc2h9L3tzb3J0X2tleX0=", "base64"),
+            ),
+          },
+          "ListPartitionObjects": {
+            "http": HttpRule.decode(
+              Buffer.from("Eisvb2JqZWN0L3YxL3BhcnRpdGlvbnMve3BhcnRpdGlvbl9oYXNofS9wYWdl", "base64"),
+            ),
+          },
+          "ListPartitionUsers": {
+            "http": HttpRule.decode(
+              Buffer.from("Eiwvb2JqZWN0L3YxL3BhcnRpdGlvbnMve3BhcnRpdGlvbl9oYXNofS91c2Vycw==", "base64"),
+            ),
+          },
+          "UpsertFeed": {
+            "http": HttpRule.decode(Buffer.from("OgEqYgRmZWVkIhcvb2JqZWN0L3YxL2ZlZWRzL3Vwc2VydA==", "base64")),
+          },
+          "DeleteFeed": { "http": HttpRule.decode(Buffer.from("Khwvb2JqZWN0L3YxL2ZlZWRzL3tmZWVkX2hhc2h9", "base64")) },
+          "ReadFeed": {
+            "http": HttpRule.decode(
+              Buffer.from("OgEqYgdvYmplY3RzIiQvb2JqZWN0L3YxL2ZlZWRzL3tmZWVkX2hhc2h9L29iamVjdHM=", "base64"),
+            ),
+          },
+        },
+      },
+    },
+  },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -242,6 +4522,21 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
