@@ -67,11 +67,16 @@ export interface TestBot {
   privateKeyPem: string;
 }
 
-/** Provisions a fresh service account through the admin API and authenticates it. */
+/** Provisions a fresh service account through the admin API of the shared mesh and authenticates it. */
 export async function newBot(prefix = "bot", roles = ["INDIVIDUAL"]): Promise<TestBot> {
+  return provisionBot(await adminBot(), mesh().gatewayUrl, prefix, roles);
+}
+
+/** A fresh service account created by `admin` on the mesh at `gatewayUrl`, authenticated. */
+export async function provisionBot(admin: SymphonyBot, gatewayUrl: string, prefix = "bot", roles = ["INDIVIDUAL"]): Promise<TestBot> {
   const username = `${prefix}-${randomBytes(5).toString("hex")}`;
   const { privateKeyPem, publicKeyPem } = rsaKeyPair();
-  const created = await (await adminBot()).call<{ userSystemInfo: { id: number } }>("POST", "/pod/v2/admin/user/create", {
+  const created = await admin.call<{ userSystemInfo: { id: number } }>("POST", "/pod/v2/admin/user/create", {
     userAttributes: {
       accountType: "SYSTEM",
       userName: username,
@@ -81,7 +86,7 @@ export async function newBot(prefix = "bot", roles = ["INDIVIDUAL"]): Promise<Te
     },
     roles,
   });
-  const bot = await SymphonyBot.authenticate({ baseUrl: mesh().gatewayUrl, username, privateKeyPem, fetch: validatingFetch });
+  const bot = await SymphonyBot.authenticate({ baseUrl: gatewayUrl, username, privateKeyPem, fetch: validatingFetch });
   return { bot, userId: created.userSystemInfo.id, username, privateKeyPem };
 }
 

@@ -3,8 +3,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { createClient, unary } from "@symphony/kit";
-import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { absoluteHash, canonicalJson, hashToBase64, hashToUrlSafe, idHash, namedUserIdObject, TYPES } from "@symphony/sdk/hash";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminBot, mesh, newBot, newRoom, raw, type RawResponse, type TestBot } from "./harness.js";
@@ -14,8 +12,6 @@ import { query } from "./km.js";
 // ciphertext of a plaintext holding MARKER, which must never reach Postgres, NATS or the logs.
 const MARKER = `plaintext-marker-${randomBytes(8).toString("hex")}`;
 const CONFLICT = "An object with given partition and sort key already exists, or the object to be updated has changed.";
-const DISABLED = { code: 403, message: "This feature is disabled for your pod." };
-const POD_ID = 1;
 
 type Json = { [key: string]: unknown };
 
@@ -415,32 +411,6 @@ describe("feeds", () => {
     expectStatus(await call(owner, "DELETE", `/feeds/${feed}`), 200);
     expectStatus(await readFeed(owner, feed, {}), 404);
     expectStatus(await call(owner, "DELETE", `/feeds/${feed}`), 404);
-  });
-});
-
-describe("entitlement", () => {
-  const admin = () => createClient(ObjectStoreAdminServiceClient, mesh().grpcAddresses.objectstore);
-  const setEnabled = (enabled: boolean) => unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled });
-
-  it("answers every call of an unentitled pod with Allegro's 403, switched at run time", async () => {
-    const p = await upsertPartition(owner, `entitled-${randomBytes(4).toString("hex")}`);
-    const o = storedObject(owner, p.hash, "e-1", roomId);
-    // Short: other test files share this pod.
-    await setEnabled(false);
-    let answers: RawResponse[];
-    try {
-      answers = await Promise.all([
-        put(owner, o),
-        call(owner, "GET", `/partitions/${p.urlHash}/page`),
-        call(owner, "POST", "/partitions/upsert", { partitionId: namedUserIdObject(owner.userId, "x") }),
-        call(owner, "POST", `/feeds/${p.urlHash}/objects`, {}),
-      ]);
-    } finally {
-      await setEnabled(true);
-    }
-    for (const res of answers) expect(expectStatus(res, 403).body).toEqual(DISABLED);
-    expect(await unary(admin(), admin().getPodEntitlement, { podId: POD_ID })).toEqual({ enabled: true });
-    expectStatus(await put(owner, o), 200);
   });
 });
 

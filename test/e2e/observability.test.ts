@@ -1,62 +1,37 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { SymphonyBot } from "@symphony/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureInfra, type Infra } from "../../scripts/infra.js";
-import { healthOf, startMesh, type Mesh } from "../../scripts/mesh.js";
+import { healthOf } from "../../scripts/mesh.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../scripts/otlp-receiver.js";
-import { rsaKeyPair } from "./harness.js";
-import { dropTestResources } from "./resources.js";
+import type { TestBot } from "./harness.js";
+import { startPrivateMesh, type PrivateMesh } from "./private-mesh.js";
 
 // A mesh of its own, exporting every span to a receiver inside this test: the shared mesh does
 // not trace, and this file stops services to watch them shut down.
-const run = `obs_${randomBytes(3).toString("hex")}`;
-const names = { schemaPrefix: run, subjectPrefix: run, eventsStream: run.toUpperCase() };
-const work = join(tmpdir(), run);
-let infra: Infra;
-let mesh: Mesh;
 let rx: OtlpReceiver;
+let env: PrivateMesh;
+const mesh = () => env.mesh;
 
 const otlp = (protocol: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: rx.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_BSP_SCHEDULE_DELAY: "100" });
 
 beforeAll(async () => {
   rx = await startOtlpReceiver();
-  infra = await ensureInfra({ dataDir: join(process.cwd(), ".data"), log: () => {}, allowInstall: true });
-  mesh = await startMesh({
-    databaseUrl: infra.databaseUrl,
-    natsUrl: infra.natsUrl,
-    keysDir: join(work, "keys"),
-    logDir: join(work, "logs"),
-    serviceEnv: {
-      gateway: otlp("http/json"),
-      pod: otlp("http/json"),
-      keymanager: otlp("http/json"),
-      // Long enough to watch a read in flight while the agent shuts down.
-      agent: { ...otlp("http/json"), DATAFEED_POLL_MS: "4000", SHUTDOWN_DELAY_MS: "1500" },
-      objectstore: otlp("http/protobuf"),
-    },
-    ...names,
+  env = await startPrivateMesh("obs", {
+    gateway: otlp("http/json"),
+    pod: otlp("http/json"),
+    keymanager: otlp("http/json"),
+    // Long enough to watch a read in flight while the agent shuts down.
+    agent: { ...otlp("http/json"), DATAFEED_POLL_MS: "4000", SHUTDOWN_DELAY_MS: "1500" },
+    objectstore: otlp("http/protobuf"),
   });
 }, 120_000);
 
 afterAll(async () => {
-  await mesh?.stop();
-  await dropTestResources(infra.databaseUrl, infra.natsUrl, names);
-  await infra?.stop();
+  await env?.stop();
   await rx?.close();
 }, 60_000);
-
-async function bot(admin: SymphonyBot, prefix: string) {
-  const username = `${prefix}-${randomBytes(4).toString("hex")}`;
-  const { privateKeyPem, publicKeyPem } = rsaKeyPair();
-  const { userSystemInfo } = await admin.call<{ userSystemInfo: { id: number } }>("POST", "/pod/v2/admin/user/create", {
-    userAttributes: { accountType: "SYSTEM", userName: username, displayName: username, emailAddress: `${username}@obs.local`, currentKey: { key: publicKeyPem, action: "SAVE" } },
-  });
-  return { userId: userSystemInfo.id, bot: await SymphonyBot.authenticate({ baseUrl: mesh.gatewayUrl, username, privateKeyPem }) };
-}
 
 async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -84,14 +59,13 @@ async function metric(url: string, name: string, labels: Record<string, string> 
 }
 
 describe("observability", () => {
-  let alice: Awaited<ReturnType<typeof bot>>;
-  let bob: Awaited<ReturnType<typeof bot>>;
+  let alice: TestBot;
+  let bob: TestBot;
   let roomId: string;
   const secret = `plaintext-${randomBytes(8).toString("hex")}`;
 
   beforeAll(async () => {
-    const admin = await SymphonyBot.authenticate({ baseUrl: mesh.gatewayUrl, username: "admin", privateKeyPem: readFileSync(mesh.adminKeyPath, "utf8") });
-    [alice, bob] = await Promise.all([bot(admin, "alice"), bot(admin, "bob")]);
+    [alice, bob] = await Promise.all([env.newBot("alice"), env.newBot("bob")]);
     roomId = (await alice.bot.call<{ roomSystemInfo: { id: string } }>("POST", "/pod/v3/room/create", { name: "traced room" })).roomSystemInfo.id;
     await alice.bot.call("POST", `/pod/v1/room/${roomId}/membership/add`, { id: bob.userId });
   });
@@ -143,9 +117,9 @@ describe("observability", () => {
     expect(deliver.links.length).toBe(1);
 
     // The audit row of the release names this trace.
-    const db = new pg.Client({ connectionString: infra.databaseUrl });
+    const db = new pg.Client({ connectionString: env.infra.databaseUrl });
     await db.connect();
-    const { rows } = await db.query<{ user_id: string; decision: string }>(`select user_id, decision from "${run}_keymanager".key_audit where trace_id = $1 order by id`, [traceId]).finally(() => db.end());
+    const { rows } = await db.query<{ user_id: string; decision: string }>(`select user_id, decision from "${env.schemaPrefix}_keymanager".key_audit where trace_id = $1 order by id`, [traceId]).finally(() => db.end());
     expect(rows.map((r) => ({ user_id: Number(r.user_id), decision: r.decision }))).toEqual([
       { user_id: alice.userId, decision: "RELEASED" },
       { user_id: bob.userId, decision: "RELEASED" },
@@ -180,11 +154,11 @@ describe("observability", () => {
   });
 
   it("log lines written inside a request carry its trace and span ids", async () => {
-    const stranger = await bot(await SymphonyBot.authenticate({ baseUrl: mesh.gatewayUrl, username: "admin", privateKeyPem: readFileSync(mesh.adminKeyPath, "utf8") }), "stranger");
+    const stranger = await env.newBot("stranger");
     // The key manager refuses the stranger the room's key, and says so in its log.
     await expect(stranger.bot.sendMessage(roomId, "<messageML>let me in</messageML>")).rejects.toThrow();
     const line = await eventually("the key manager's refusal log line", () =>
-      readFileSync(join(work, "logs", "keymanager.log"), "utf8")
+      readFileSync(join(env.workDir, "logs", "keymanager.log"), "utf8")
         .split("\n")
         .filter((l) => l.includes("key manager decision") && l.includes(`"userId":${stranger.userId}`))
         .map((l) => JSON.parse(l) as { trace_id?: string; span_id?: string })[0],
@@ -195,7 +169,7 @@ describe("observability", () => {
   });
 
   it("every service serves Prometheus metrics, and the counters move", async () => {
-    const urls = mesh.metricsUrls;
+    const urls = mesh().metricsUrls;
     const before = {
       rpc: await metric(urls.agent, "rpc_server_duration_count", { rpc_method: "CreateMessage", rpc_grpc_status_code: "0" }),
       rest: await metric(urls.gateway, "http_server_request_duration_count", { http_route: "/agent/v4/stream/:stream_id/message/create" }),
@@ -216,17 +190,17 @@ describe("observability", () => {
   });
 
   it("on SIGTERM a service fails its probe, finishes the calls in flight, and exits cleanly", async () => {
-    const check = () => healthOf(mesh.grpcAddresses.agent);
+    const check = () => healthOf(mesh().grpcAddresses.agent);
     expect(await check()).toBe("SERVING");
     const feedId = (await bob.bot.call<{ id: string }>("POST", "/agent/v5/datafeeds", {})).id;
     // A long poll with nothing to deliver is in flight when the signal arrives.
-    const read = fetch(`${mesh.gatewayUrl}/agent/v5/datafeeds/${feedId}/read`, {
+    const read = fetch(`${mesh().gatewayUrl}/agent/v5/datafeeds/${feedId}/read`, {
       method: "POST",
       headers: { sessionToken: bob.bot.sessionToken, keyManagerToken: bob.bot.keyManagerToken, "content-type": "application/json" },
       body: JSON.stringify({ ackId: "" }),
     });
     await new Promise((r) => setTimeout(r, 500));
-    const exited = mesh.stopService("agent", "SIGTERM");
+    const exited = mesh().stopService("agent", "SIGTERM");
     const states: string[] = [];
     while (states.at(-1) !== "UNREACHABLE" && states.length < 100) {
       states.push(await check());
@@ -235,8 +209,8 @@ describe("observability", () => {
     expect(states).toContain("NOT_SERVING");
     expect((await read).status).toBe(200);
     expect(await exited).toBe(0);
-    await mesh.startService("agent");
-    expect(await mesh.stopService("pod", "SIGTERM")).toBe(0);
-    await mesh.startService("pod");
+    await mesh().startService("agent");
+    expect(await mesh().stopService("pod", "SIGTERM")).toBe(0);
+    await mesh().startService("pod");
   }, 60_000);
 });

@@ -1,0 +1,61 @@
+import { createClient, unary } from "@symphony/kit";
+import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
+import { hashToUrlSafe, idHash, namedUserIdObject } from "@symphony/sdk/hash";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestBot } from "./harness.js";
+import { startPrivateMesh, type PrivateMesh } from "./private-mesh.js";
+
+// A mesh of its own whose pod starts without the Object Store: switching the entitlement of the
+// shared mesh's pod would fail other files' object store calls.
+const DISABLED = { code: 403, message: "This feature is disabled for your pod." };
+const POD_ID = 1;
+let env: PrivateMesh;
+let bot: TestBot;
+
+beforeAll(async () => {
+  env = await startPrivateMesh("osent", { objectstore: { OBJECTSTORE_ENABLED: "false" } });
+  bot = await env.newBot("entitled");
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 60_000);
+
+describe("object store entitlement", () => {
+  const admin = () => createClient(ObjectStoreAdminServiceClient, env.mesh.grpcAddresses.objectstore);
+  const setEnabled = (enabled: boolean) => unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled });
+  const partitionId = () => namedUserIdObject(bot.userId, "entitlement");
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${env.mesh.gatewayUrl}/object/v1${path}`, {
+      method,
+      headers: { sessionToken: bot.bot.sessionToken, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+  const everyKindOfCall = () => {
+    const partition = hashToUrlSafe(idHash(partitionId()));
+    return Promise.all([
+      call("POST", "/partitions/upsert", { partitionId: partitionId() }),
+      call("GET", `/partitions/${partition}/page`),
+      call("PUT", `/objects/${partition}`, {}),
+      call("GET", `/objects/${partition}`),
+      call("POST", `/feeds/${partition}/objects`, {}),
+    ]);
+  };
+
+  it("answers every call of an unentitled pod with Allegro's 403, whatever the request", async () => {
+    for (const res of await everyKindOfCall()) expect(res).toEqual({ status: 403, body: DISABLED });
+  });
+
+  it("follows the entitlement when an operator changes it at run time, both ways", async () => {
+    await setEnabled(true);
+    expect(await unary(admin(), admin().getPodEntitlement, { podId: POD_ID })).toEqual({ enabled: true });
+    await expect.poll(async () => (await call("POST", "/partitions/upsert", { partitionId: partitionId() })).status).toBe(200);
+    for (const res of await everyKindOfCall()) expect(res.body).not.toEqual(DISABLED);
+
+    await setEnabled(false);
+    await expect.poll(async () => (await call("POST", "/partitions/upsert", { partitionId: partitionId() })).status).toBe(403);
+    for (const res of await everyKindOfCall()) expect(res).toEqual({ status: 403, body: DISABLED });
+  });
+});
