@@ -1,46 +1,10 @@
 import { SymphonyBot } from "@symphony/sdk";
 import { describe, expect, it } from "vitest";
+import { createFeed, read, readUntil, type V4Event } from "./feeds.js";
 import { adminBot, authHeaders, mesh, newBot, newRoom, raw, validatingFetch, type TestBot } from "./harness.js";
 
-interface V4Event {
-  id: string;
-  type: string;
-  messageId?: string;
-  initiator: { user: { userId: number; username?: string } };
-  payload: Record<
-    string,
-    { message?: { message: string; messageId: string }; messageId?: string; stream?: { streamId: string }; affectedUser?: { userId: number }; toUser?: { userId: number }; fromUser?: { userId: number } }
-  >;
-}
 const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
 const PML = (inner: string) => `<div data-format="PresentationML" data-version="2.0">${inner}</div>`;
-
-async function createFeed(bot: TestBot, body: object = {}): Promise<string> {
-  const res = await raw("POST", "/agent/v5/datafeeds", { headers: authHeaders(bot.bot), json: body });
-  expect(res.status).toBe(201);
-  return (res.body as { id: string }).id;
-}
-
-async function read(bot: TestBot, feedId: string, ackId = ""): Promise<{ events: V4Event[]; ackId: string }> {
-  const res = await raw("POST", `/agent/v5/datafeeds/${feedId}/read`, { headers: authHeaders(bot.bot), json: { ackId } });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const body = res.body as { events?: V4Event[]; ackId?: string };
-  return { events: body.events ?? [], ackId: body.ackId ?? "" };
-}
-
-/** Reads (acknowledging as it goes) until `count` events arrived or the time is up. */
-async function readUntil(bot: TestBot, feedId: string, count: number, timeoutMs = 15_000): Promise<V4Event[]> {
-  const events: V4Event[] = [];
-  let ackId = "";
-  const until = Date.now() + timeoutMs;
-  while (events.length < count && Date.now() < until) {
-    const batch = await read(bot, feedId, ackId);
-    events.push(...batch.events);
-    ackId = batch.ackId;
-  }
-  if (ackId) await read(bot, feedId, ackId);
-  return events;
-}
 
 describe("datafeed v5 lifecycle", () => {
   it("creates (201), lists, deletes (204) feeds; a deleted feed's read is 400", async () => {

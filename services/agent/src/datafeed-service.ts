@@ -22,11 +22,11 @@ import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_intern
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
-import { readMessage } from "./decrypt.js";
+import { readEventContent } from "./decrypt.js";
 import type { FeedStore, V4AckState } from "./feeds.js";
 import { authenticateCaller, type Caller } from "./principal.js";
 import { Event } from "@symphony/proto/events/v1/events";
-import { storedMessageOf, toV4Event, usersOf } from "./v4-events.js";
+import { toV4Event, usersOf } from "./v4-events.js";
 
 type DatafeedHandlers = Pick<
   UnaryHandlers<AgentServiceServer>,
@@ -80,14 +80,11 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
     const out: V4Event[] = [];
     for (const [i, e] of events.entries()) {
       const attributes = { [ATTR.feedId]: feedId, [ATTR.eventType]: e.type, [ATTR.streamId]: e.streamId, [ATTR.userId]: c.principal.userId };
+      const messageId = (e.messageSent ?? e.sharedPost)?.messageId;
       const v4 = await inSpan(
         SPAN.datafeedDeliver,
-        e.messageSent ? { ...attributes, [ATTR.messageId]: e.messageSent.messageId } : attributes,
-        async () => {
-          const stored = storedMessageOf(e, profiles.get(e.initiatorUserId));
-          const message = stored ? { message: await readMessage(deps.keys, c, stored) } : undefined;
-          return toV4Event(e, profiles, message);
-        },
+        messageId ? { ...attributes, [ATTR.messageId]: messageId } : attributes,
+        async () => toV4Event(e, profiles, await readEventContent(deps.keys, c, e, profiles.get(e.initiatorUserId))),
         { kind: SpanKind.CONSUMER, parent: contextFromHeaders(messages[i]!.headers), links: read ? [{ context: read }] : [] },
       );
       lag.record(Math.max(0, Date.now() - e.timestamp), { [ATTR.eventType]: e.type });

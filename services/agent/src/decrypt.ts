@@ -1,23 +1,48 @@
 import { ATTR, DecryptionError, inSpan, SPAN } from "@symphony/kit";
 import type { V4Message } from "@symphony/proto/agent/v1/model";
+import type { Event } from "@symphony/proto/events/v1/events";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
+import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
-import { decryptMessage, envelopeRotation } from "./envelope.js";
+import { decryptFormAction, decryptMessage, envelopeRotation, type EnvelopeKey } from "./envelope.js";
 import type { Caller } from "./principal.js";
+import { storedMessageOf, type EventContent } from "./v4-events.js";
 import { toV4Message } from "./v4-message.js";
+
+/** Opens an envelope of the stream with the reader's key, or says why it could not. */
+async function openAsReader<T>(
+  keys: ContentKeyCache,
+  c: Caller,
+  target: { streamId: string; id: string; envelope: Uint8Array; noun: string },
+  decrypt: (key: EnvelopeKey) => T,
+): Promise<T | { diagnostic: string }> {
+  const rotationId = envelopeRotation(target.envelope);
+  if (rotationId === undefined) return { diagnostic: `Unknown ${target.noun.toLowerCase()} envelope` };
+  try {
+    const key = await keys.rotation(c.principal.userId, target.streamId, rotationId, c);
+    return await inSpan(SPAN.decrypt, { [ATTR.streamId]: target.streamId, [ATTR.messageId]: target.id, [ATTR.rotationId]: rotationId }, () => decrypt(key));
+  } catch (err) {
+    if (err instanceof DecryptionError) return { diagnostic: `${target.noun} could not be decrypted` };
+    throw err;
+  }
+}
 
 /** The reader's view of a stored message; one unreadable message never hides the others. */
 export async function readMessage(keys: ContentKeyCache, c: Caller, m: StoredMessage): Promise<V4Message> {
-  const rotationId = envelopeRotation(m.ciphertext);
-  if (rotationId === undefined) return toV4Message(m, { diagnostic: "Unknown message envelope" });
-  try {
-    const key = await keys.rotation(c.principal.userId, m.streamId, rotationId, c);
-    const content = await inSpan(SPAN.decrypt, { [ATTR.streamId]: m.streamId, [ATTR.messageId]: m.messageId, [ATTR.rotationId]: rotationId }, () =>
-      decryptMessage(key, m.streamId, m.messageId, m.ciphertext),
-    );
-    return toV4Message(m, content);
-  } catch (err) {
-    if (err instanceof DecryptionError) return toV4Message(m, { diagnostic: "Message could not be decrypted" });
-    throw err;
-  }
+  const content = await openAsReader(keys, c, { streamId: m.streamId, id: m.messageId, envelope: m.ciphertext, noun: "Message" }, (key) =>
+    decryptMessage(key, m.streamId, m.messageId, m.ciphertext),
+  );
+  return toV4Message(m, content);
+}
+
+/** The decrypted content an event carries for its reader: a message, a shared post or a form answer. */
+export async function readEventContent(keys: ContentKeyCache, c: Caller, e: Event, initiator: UserV2 | undefined): Promise<EventContent> {
+  const stored = storedMessageOf(e, initiator);
+  if (stored) return { message: await readMessage(keys, c, stored) };
+  const action = e.elementsAction;
+  if (!action) return {};
+  const form = await openAsReader(keys, c, { streamId: e.streamId, id: action.actionId, envelope: action.ciphertext, noun: "Form answer" }, (key) =>
+    decryptFormAction(key, e.streamId, action.actionId, action.ciphertext),
+  );
+  return { form };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DecryptionError, newSymphonyId } from "@symphony/kit";
 import { describe, expect, it } from "vitest";
-import { decryptMessage, encryptMessage, envelopeRotation } from "./envelope.js";
+import { decryptFormAction, decryptMessage, encryptFormAction, encryptMessage, envelopeRotation } from "./envelope.js";
 
 const key = { rotationId: 7, key: randomBytes(32) };
 const stream = newSymphonyId();
@@ -44,5 +44,27 @@ describe("message envelope", () => {
   it("rejects what is not an envelope", () => {
     expect(envelopeRotation(Buffer.from([9, 0, 0, 0, 1]))).toBeUndefined();
     expect(envelopeRotation(Buffer.alloc(2))).toBeUndefined();
+  });
+});
+
+describe("form answer envelope", () => {
+  const answer = { formId: "order", formValues: { action: "submit", quantity: "secret-42" } };
+
+  it("round-trips with the stream key and hides the values", () => {
+    const env = encryptFormAction(key, stream, message, answer);
+    expect(envelopeRotation(env)).toBe(7);
+    expect(decryptFormAction(key, stream, message, env)).toEqual(answer);
+    expect(env.includes(Buffer.from("secret-42"))).toBe(false);
+  });
+
+  it("never opens as a message, nor a message as a form answer", () => {
+    expect(() => decryptMessage(key, stream, message, encryptFormAction(key, stream, message, answer))).toThrow(DecryptionError);
+    expect(() => decryptFormAction(key, stream, message, encryptMessage(key, stream, message, content))).toThrow(DecryptionError);
+  });
+
+  it("detects an answer moved onto another id or stream", () => {
+    const env = encryptFormAction(key, stream, message, answer);
+    expect(() => decryptFormAction(key, stream, newSymphonyId(), env)).toThrow(DecryptionError);
+    expect(() => decryptFormAction(key, newSymphonyId(), message, env)).toThrow(DecryptionError);
   });
 });

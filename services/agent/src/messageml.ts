@@ -69,7 +69,7 @@ function fail(message: string): never {
 
 const clip = (s: string) => (s.length > MAX_ECHO_CHARS ? `${s.slice(0, MAX_ECHO_CHARS)}…` : s);
 
-const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 function checkAttributes(tag: string, attributes: Record<string, string>, allowed: string[]): void {
   for (const [name, value] of Object.entries(attributes)) {

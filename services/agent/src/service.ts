@@ -1,27 +1,15 @@
-import {
-  ATTR,
-  inSpan,
-  invalidArgument,
-  metadataOf,
-  newSymphonyId,
-  normalizeSymphonyId,
-  requireStreamId,
-  SESSION_TOKEN,
-  SPAN,
-  status,
-  unary,
-  type TokenVerifier,
-  type UnaryHandlers,
-} from "@symphony/kit";
+import { invalidArgument, metadataOf, normalizeSymphonyId, requireStreamId, SESSION_TOKEN, status, unary, type TokenVerifier, type UnaryHandlers } from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { ContentKeyCache } from "./content-keys.js";
 import { datafeedHandlers, type DatafeedDeps } from "./datafeed-service.js";
 import { readMessage } from "./decrypt.js";
-import { encryptMessage } from "./envelope.js";
+import { formHandlers } from "./form-service.js";
 import { convertMessageML, MessageMLError } from "./messageml.js";
 import { authenticateCaller, type Caller } from "./principal.js";
+import { sendEncrypted } from "./send.js";
+import { shareHandlers } from "./share-service.js";
 import { toV4Message } from "./v4-message.js";
 
 export interface AgentDeps extends DatafeedDeps {
@@ -39,6 +27,8 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
 
   return {
     ...datafeedHandlers(deps),
+    ...shareHandlers(deps),
+    ...formHandlers(deps),
 
     async createMessage(req, ctx) {
       const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
@@ -53,14 +43,8 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
         if (err instanceof MessageMLError) throw invalidArgument(err.message);
         throw err;
       }
-      const key = await keys.current(caller.principal.userId, streamId, caller);
-      const messageId = newSymphonyId();
       const content = { presentationMl: converted.presentationML, entityJson: converted.entityJson };
-      const ciphertext = await inSpan(SPAN.encrypt, { [ATTR.streamId]: streamId, [ATTR.messageId]: messageId, [ATTR.rotationId]: key.rotationId }, () =>
-        encryptMessage(key, streamId, messageId, content),
-      );
-      const { message: stored } = await unary(pod, pod.storeMessage, { streamId, messageId, ciphertext }, podMetadata(caller));
-      if (!stored) throw new Error("pod returned no stored message");
+      const stored = await sendEncrypted(deps, caller, streamId, content);
       return { message: toV4Message(stored, content) };
     },
 

@@ -1,4 +1,4 @@
-import type { V4Message, V4User } from "@symphony/proto/agent/v1/model";
+import type { MessageContent, SharedContent, V4Message, V4User } from "@symphony/proto/agent/v1/model";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 
@@ -17,19 +17,27 @@ export const toV4User = (u: UserV2 | undefined, id = 0): V4User => ({
 });
 
 /** The public V4Message for a stored message and its decrypted content (or why it could not be decrypted). */
-export function toV4Message(stored: StoredMessage, content: { presentationMl: string; entityJson: string } | { diagnostic: string }): V4Message {
+export function toV4Message(stored: StoredMessage, content: MessageContent | { diagnostic: string }): V4Message {
   const readable = "presentationMl" in content;
   return {
-    messageId: stored.messageId,
+    ...v4Message(stored, stored.messageId, readable ? content : { presentationMl: UNREADABLE, entityJson: "{}" }),
+    diagnostic: readable ? "" : content.diagnostic,
+    sharedMessage: readable && content.shared ? v4Message(stored, content.shared.messageId, content.shared) : undefined,
+  };
+}
+
+function v4Message(stored: StoredMessage, messageId: string, body: Pick<SharedContent, "presentationMl" | "entityJson">): V4Message {
+  return {
+    messageId,
     timestamp: stored.timestamp,
-    message: readable ? content.presentationMl : UNREADABLE,
-    data: readable ? content.entityJson : "{}",
+    message: body.presentationMl,
+    data: body.entityJson,
     attachments: [],
     user: toV4User(stored.sender),
     stream: { streamId: stored.streamId, streamType: stored.streamType, roomName: "" },
     externalRecipients: false,
     userAgent: AGENT_VERSION,
     originalFormat: ORIGINAL_FORMAT,
-    diagnostic: readable ? "" : content.diagnostic,
+    diagnostic: "",
   };
 }

@@ -5,7 +5,7 @@ import { userIdOf, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import type { ConnectionRow } from "./store.js";
 
-type ConnectionHandlers = Pick<UnaryHandlers<PodServiceServer>, "createConnection" | "acceptConnection" | "rejectConnection" | "getConnection" | "listConnections">;
+type ConnectionHandlers = Pick<UnaryHandlers<PodServiceServer>, "createConnection" | "acceptConnection" | "rejectConnection" | "getConnection" | "listConnections" | "removeConnection">;
 
 const STATUSES = new Set(["PENDING_INCOMING", "PENDING_OUTGOING", "ACCEPTED", "REJECTED", "ALL", ""]);
 
@@ -74,6 +74,14 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
 
     acceptConnection: (req, ctx) => answer(req.userId, ctx, "ACCEPTED"),
     rejectConnection: (req, ctx) => answer(req.userId, ctx, "REJECTED"),
+
+    async removeConnection(req, ctx) {
+      const p = await c.caller(ctx);
+      const id = await other(req.userId, p.userId);
+      if (await store.removeAcceptedConnection(p.userId, id)) return { result: { format: "TEXT", message: "Connection Removed." } };
+      if (await store.connection(p.userId, id)) throw invalidArgument("Only an accepted connection can be removed");
+      throw notFound("No connection with this user");
+    },
 
     async getConnection(req, ctx) {
       const p = await c.caller(ctx);

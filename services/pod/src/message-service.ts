@@ -6,7 +6,7 @@ import { outboxRow } from "./events.js";
 import type { StoredMessageRow } from "./store.js";
 import { toUserV2 } from "./users.js";
 
-type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage" | "suppressMessage">;
+type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage" | "suppressMessage" | "submitElementsAction">;
 
 const SUPPRESSION_ROLES = [...ADMIN_ROLES, "CONTENT_MANAGEMENT"];
 
@@ -50,11 +50,33 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       if (!type) streamNotFound();
       const ts = c.now();
       const ciphertext = Buffer.from(req.ciphertext);
-      const event = outboxRow({ type: "MESSAGESENT", timestamp: ts, streamId, streamType: type, initiatorUserId: p.userId, messageSent: { messageId, ciphertext } });
+      const base = { timestamp: ts, streamId, streamType: type, initiatorUserId: p.userId };
+      const content = { messageId, ciphertext };
+      const event = outboxRow(req.sharedPost ? { ...base, type: "SHAREDPOST", sharedPost: content } : { ...base, type: "MESSAGESENT", messageSent: content });
       const sender = await store.storeMessage({ id: messageId, streamId, senderId: p.userId, createdAt: ts, ciphertext }, event);
       if (!sender) streamNotFound();
       c.published();
       return { message: { messageId, streamId, streamType: type, timestamp: ts, sender: toUserV2(sender), ciphertext } };
+    },
+
+    async submitElementsAction(req, ctx) {
+      const p = await c.caller(ctx);
+      const streamId = requireStreamId(req.streamId);
+      const formMessageId = normalizeSymphonyId(req.formMessageId);
+      const actionId = normalizeSymphonyId(req.actionId);
+      if (!formMessageId || !actionId) throw invalidArgument("Invalid message id");
+      if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+      const [stream, membership] = await Promise.all([store.streamById(streamId), store.membership(streamId, p.userId)]);
+      if (!stream?.active || !membership) streamNotFound();
+      const author = await store.messageSender(streamId, formMessageId);
+      if (author === undefined) throw notFound("The form message is not a message of this stream");
+      if (!(await store.membership(streamId, author))) throw invalidArgument("The author of the form is no longer a member of the stream");
+      const ts = c.now();
+      const elementsAction = { formMessageId, actionId, ciphertext: Buffer.from(req.ciphertext) };
+      // In Symphony only the form's author (the bot that sent it) hears the answer.
+      await store.announceTo(outboxRow({ type: "SYMPHONYELEMENTSACTION", timestamp: ts, streamId, streamType: stream.type, initiatorUserId: p.userId, elementsAction }), [author]);
+      c.published();
+      return { timestamp: ts };
     },
 
     async listMessages(req, ctx) {

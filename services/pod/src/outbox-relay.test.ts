@@ -1,6 +1,6 @@
 import { connectBus, createLogger, newSymphonyId, openDb, type Bus } from "@symphony/kit";
 import { dropSchema, testDatabaseUrl, testNatsUrl, uniqueName } from "@symphony/kit/testing";
-import { Event } from "@symphony/proto/events/v1/events";
+import { Event, RoomCreated } from "@symphony/proto/events/v1/events";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxRow } from "./events.js";
@@ -56,7 +56,7 @@ describe("outbox relay", () => {
     const streamId = newSymphonyId();
     const base = { timestamp: 5, streamId, streamType: "ROOM", initiatorUserId: alice.id };
     await store.createRoom({ id: streamId, type: "ROOM", name: "r", attributes: "{}", created_by: alice.id, created_at: 5 }, [
-      outboxRow({ ...base, type: "ROOMCREATED", roomCreated: { name: "r" } }),
+      outboxRow({ ...base, type: "ROOMCREATED", roomCreated: RoomCreated.fromPartial({ name: "r" }) }),
     ]);
     await store.addMember(streamId, bob.id, 6, outboxRow({ ...base, type: "USERJOINEDROOM", membershipChanged: { affectedUserId: bob.id } }));
 
@@ -105,7 +105,7 @@ describe("outbox relay", () => {
     const streamId = newSymphonyId();
     relay.start();
     await store.createRoom({ id: streamId, type: "ROOM", name: "r2", attributes: "{}", created_by: carol.id, created_at: 7 }, [
-      outboxRow({ timestamp: 7, streamId, streamType: "ROOM", initiatorUserId: carol.id, type: "ROOMCREATED", roomCreated: { name: "r2" } }),
+      outboxRow({ timestamp: 7, streamId, streamType: "ROOM", initiatorUserId: carol.id, type: "ROOMCREATED", roomCreated: RoomCreated.fromPartial({ name: "r2" }) }),
     ]);
     relay.wake();
     await expect.poll(async () => (await subjectsOnStream()).includes(`${schema}.events.user.${carol.id}.ROOMCREATED`), { timeout: 5_000 }).toBe(true);

@@ -3,7 +3,7 @@ import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { RoomAttributes } from "@symphony/proto/pod/v1/streams";
 import { ADMIN_ROLES, page, streamNotFound, userIdOf, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
-import { adminStreamQuery, mergeRoomAttributes, streamTypes, toAdminStreamInfo, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
+import { adminStreamQuery, mergeRoomAttributes, roomProperties, streamTypes, toAdminStreamInfo, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
 import type { MemberRow, StreamRow } from "./store.js";
 
 type RoomHandlers = Pick<
@@ -18,6 +18,7 @@ type RoomHandlers = Pick<
   | "promoteRoomOwner"
   | "demoteRoomOwner"
   | "listRoomMembers"
+  | "requestRoomMembership"
   | "createIm"
   | "adminCreateIm"
   | "listStreams"
@@ -85,7 +86,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
       const id = newSymphonyId(ts);
       const base = { timestamp: ts, streamId: id, streamType: "ROOM", initiatorUserId: p.userId };
       const row = await store.createRoom({ id, type: "ROOM", name: attrs.name, attributes: JSON.stringify(attrs), created_by: p.userId, created_at: ts }, [
-        outboxRow({ ...base, type: "ROOMCREATED", roomCreated: { name: attrs.name } }),
+        outboxRow({ ...base, type: "ROOMCREATED", roomCreated: roomProperties(attrs, p.userId, ts) }),
         outboxRow({ ...base, type: "USERJOINEDROOM", membershipChanged: { affectedUserId: p.userId } }),
       ]);
       c.published();
@@ -101,7 +102,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
       const { p, stream } = await ownerOf(ctx, req.streamId);
       if (!req.roomAttributes) throw invalidArgument("Room attributes are required");
       const attrs = mergeRoomAttributes(stream.attributes as unknown as RoomAttributes, req.roomAttributes);
-      const row = await store.updateStream(stream.id, { name: attrs.name, attributes: JSON.stringify(attrs) }, event("ROOMUPDATED", p, stream, { roomCreated: { name: attrs.name } }));
+      const row = await store.updateStream(stream.id, { name: attrs.name, attributes: JSON.stringify(attrs) }, event("ROOMUPDATED", p, stream, { roomCreated: roomProperties(attrs, stream.created_by, stream.created_at) }));
       c.published();
       return { room: toRoomDetail(row!) };
     },
@@ -168,6 +169,21 @@ export function roomHandlers(c: PodContext): RoomHandlers {
         c.accessRevoked(stream.id, userId);
       }
       return { result: { format: "TEXT", message: removed ? "Member removed" : "Member is not part of the room" } };
+    },
+
+    async requestRoomMembership(req, ctx) {
+      const p = await c.caller(ctx);
+      const stream = await store.streamById(requireStreamId(req.streamId));
+      if (!stream || stream.type !== "ROOM") streamNotFound();
+      if (await store.membership(stream.id, p.userId)) throw invalidArgument("The user is already a member of the room");
+      const attrs = stream.attributes as unknown as RoomAttributes;
+      // Only a room the user can find may be asked for; any other stays as hidden as a missing one.
+      if (attrs.discoverable !== true && attrs.public !== true) streamNotFound();
+      if (!stream.active) throw invalidArgument("The room is deactivated");
+      const owners = (await store.members(stream.id)).filter((m) => m.owner).map((m) => m.user_id);
+      await store.announceTo(event("USERREQUESTEDTOJOINROOM", p, stream, { joinRequested: { ownerUserIds: owners } }), owners);
+      c.published();
+      return { result: { format: "TEXT", message: "Request sent to the room owners" } };
     },
 
     promoteRoomOwner: (req, ctx) => setOwner(ctx, req.streamId, req.user?.id ?? 0, true),

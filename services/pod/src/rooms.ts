@@ -1,4 +1,5 @@
 import { invalidArgument } from "@symphony/kit";
+import type { RoomCreated } from "@symphony/proto/events/v1/events";
 import type { AdminStreamFilter, AdminStreamInfo, RoomAttributes, RoomDetail, StreamAttributes, StreamType } from "@symphony/proto/pod/v1/streams";
 import type { AdminStreamQuery, AdminStreamRow, StreamRow } from "./store.js";
 
@@ -28,6 +29,23 @@ export function toRoomDetail(row: StreamRow): RoomDetail {
   return {
     roomAttributes: row.attributes as unknown as RoomAttributes,
     roomSystemInfo: { id: row.id, creationDate: row.created_at, createdByUserId: row.created_by, active: row.active },
+  };
+}
+
+/** What ROOMCREATED and ROOMUPDATED tell of a room. */
+export function roomProperties(attrs: RoomAttributes, createdBy: number, createdAt: number): RoomCreated {
+  return {
+    name: attrs.name,
+    description: attrs.description ?? "",
+    creatorUserId: createdBy,
+    createdDate: createdAt,
+    public: attrs.public === true,
+    readOnly: attrs.readOnly === true,
+    copyProtected: attrs.copyProtected === true,
+    discoverable: attrs.discoverable === true,
+    membersCanInvite: attrs.membersCanInvite === true,
+    keywords: (attrs.keywords ?? []).map((k) => ({ key: k.key, value: k.value })),
+    viewHistory: attrs.viewHistory === true,
   };
 }
 

@@ -6,6 +6,7 @@ import { connectionHandlers } from "./connection-service.js";
 import { podContext, type PodDeps } from "./context.js";
 import { messageHandlers } from "./message-service.js";
 import { roomHandlers } from "./room-service.js";
+import { systemEventHandlers } from "./system-event-service.js";
 import { userHandlers } from "./user-service.js";
 import { activeKeys } from "./users.js";
 
@@ -13,7 +14,7 @@ export type { PodDeps } from "./context.js";
 
 export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
   const c = podContext(deps);
-  return { ...authHandlers(c), ...userHandlers(c), ...roomHandlers(c), ...messageHandlers(c), ...connectionHandlers(c) };
+  return { ...authHandlers(c), ...userHandlers(c), ...roomHandlers(c), ...messageHandlers(c), ...connectionHandlers(c), ...systemEventHandlers(c) };
 }
 
 export function podInternalService(deps: Pick<PodDeps, "store" | "sessions"> & { now?: () => number }): UnaryHandlers<PodInternalServiceServer> {

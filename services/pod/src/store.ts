@@ -306,6 +306,16 @@ export class PodStore {
     });
   }
 
+  /** Writes an event for exactly these users. */
+  async announceTo(event: Insertable<OutboxTable>, recipients: number[]): Promise<void> {
+    await this.db.insertInto("outbox").values({ ...event, recipients }).execute();
+  }
+
+  /** Writes an event for the stream's members. */
+  announceToMembers(streamId: string, event: Insertable<OutboxTable>): Promise<void> {
+    return this.db.transaction().execute((tx) => announce(tx, streamId, [event]));
+  }
+
   members(streamId: string): Promise<MemberRow[]> {
     return this.db.selectFrom("memberships").selectAll().where("stream_id", "=", streamId).orderBy("joined_at").orderBy("user_id").execute();
   }
@@ -357,6 +367,12 @@ export class PodStore {
       .select(sql<UserRow>`to_jsonb(u)`.as("sender"));
   }
 
+  /** Who sent a message of this stream that is not suppressed. */
+  async messageSender(streamId: string, messageId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom("messages").select("sender_id").where("id", "=", messageId).where("stream_id", "=", streamId).where("suppressed_at", "is", null).executeTakeFirst();
+    return row?.sender_id;
+  }
+
   /** Marks the message suppressed with its event; the stream id, or undefined when there was nothing to suppress. */
   suppressMessage(id: string, now: number, event: (streamId: string, streamType: string) => Insertable<OutboxTable>): Promise<string | undefined> {
     return this.db.transaction().execute(async (tx) => {
@@ -386,6 +402,16 @@ export class PodStore {
 
   connectionsOf(userId: number): Promise<ConnectionRow[]> {
     return this.db.selectFrom("connections").selectAll().where((eb) => eb.or([eb("requester_id", "=", userId), eb("target_id", "=", userId)])).orderBy("updated_at", "desc").execute();
+  }
+
+  /** Deletes the accepted connection between two users; false when there was none. */
+  async removeAcceptedConnection(a: number, b: number): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom("connections")
+      .where("status", "=", "ACCEPTED")
+      .where((eb) => eb.or([eb.and([eb("requester_id", "=", a), eb("target_id", "=", b)]), eb.and([eb("requester_id", "=", b), eb("target_id", "=", a)])]))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
   }
 
   /** Writes the connection and, when there is one, its event to the users it names. */

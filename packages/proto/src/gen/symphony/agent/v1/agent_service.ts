@@ -20,9 +20,10 @@ import {
 } from "@grpc/grpc-js";
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
-import { protoMetadata as protoMetadata4, RestRule } from "../../api/v1/rest.js";
-import { protoMetadata as protoMetadata2, V4Event, V5Datafeed } from "./events.js";
-import { protoMetadata as protoMetadata3, V4Message } from "./model.js";
+import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
+import { protoMetadata as protoMetadata5, RestRule } from "../../api/v1/rest.js";
+import { protoMetadata as protoMetadata3, V4Event, V5Datafeed } from "./events.js";
+import { protoMetadata as protoMetadata4, ShareArticle, V2Message, V4Message } from "./model.js";
 
 export const protobufPackage = "symphony.agent.v1";
 
@@ -39,6 +40,28 @@ export interface CreateMessageRequest {
 
 export interface CreateMessageResponse {
   message?: V4Message | undefined;
+}
+
+/** ShareContent of the public API, with the stream of the path. */
+export interface ShareContentRequest {
+  streamId: string;
+  /** Only com.symphony.sharing.article. */
+  type: string;
+  content?: ShareArticle | undefined;
+}
+
+export interface ShareContentResponse {
+  message?: V2Message | undefined;
+}
+
+export interface SubmitFormRequest {
+  streamId: string;
+  formMessageId: string;
+  formId: string;
+  formValues?: { [key: string]: any } | undefined;
+}
+
+export interface SubmitFormResponse {
 }
 
 export interface ListMessagesRequest {
@@ -322,6 +345,367 @@ export const CreateMessageResponse: MessageFns<CreateMessageResponse> = {
     message.message = (object.message !== undefined && object.message !== null)
       ? V4Message.fromPartial(object.message)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseShareContentRequest(): ShareContentRequest {
+  return { streamId: "", type: "", content: undefined };
+}
+
+export const ShareContentRequest: MessageFns<ShareContentRequest> = {
+  encode(message: ShareContentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.content !== undefined) {
+      ShareArticle.encode(message.content, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShareContentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShareContentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.content = ShareArticle.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShareContentRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      content: isSet(object.content) ? ShareArticle.fromJSON(object.content) : undefined,
+    };
+  },
+
+  toJSON(message: ShareContentRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.content !== undefined) {
+      obj.content = ShareArticle.toJSON(message.content);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShareContentRequest>, I>>(base?: I): ShareContentRequest {
+    return ShareContentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShareContentRequest>, I>>(object: I): ShareContentRequest {
+    const message = createBaseShareContentRequest();
+    message.streamId = object.streamId ?? "";
+    message.type = object.type ?? "";
+    message.content = (object.content !== undefined && object.content !== null)
+      ? ShareArticle.fromPartial(object.content)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseShareContentResponse(): ShareContentResponse {
+  return { message: undefined };
+}
+
+export const ShareContentResponse: MessageFns<ShareContentResponse> = {
+  encode(message: ShareContentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      V2Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShareContentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShareContentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = V2Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShareContentResponse {
+    return { message: isSet(object.message) ? V2Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: ShareContentResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = V2Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShareContentResponse>, I>>(base?: I): ShareContentResponse {
+    return ShareContentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShareContentResponse>, I>>(object: I): ShareContentResponse {
+    const message = createBaseShareContentResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? V2Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSubmitFormRequest(): SubmitFormRequest {
+  return { streamId: "", formMessageId: "", formId: "", formValues: undefined };
+}
+
+export const SubmitFormRequest: MessageFns<SubmitFormRequest> = {
+  encode(message: SubmitFormRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.formMessageId !== "") {
+      writer.uint32(18).string(message.formMessageId);
+    }
+    if (message.formId !== "") {
+      writer.uint32(26).string(message.formId);
+    }
+    if (message.formValues !== undefined) {
+      Struct.encode(Struct.wrap(message.formValues), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitFormRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitFormRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formMessageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.formId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.formValues = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitFormRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      formMessageId: isSet(object.formMessageId)
+        ? globalThis.String(object.formMessageId)
+        : isSet(object.form_message_id)
+        ? globalThis.String(object.form_message_id)
+        : "",
+      formId: isSet(object.formId)
+        ? globalThis.String(object.formId)
+        : isSet(object.form_id)
+        ? globalThis.String(object.form_id)
+        : "",
+      formValues: isObject(object.formValues)
+        ? object.formValues
+        : isObject(object.form_values)
+        ? object.form_values
+        : undefined,
+    };
+  },
+
+  toJSON(message: SubmitFormRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.formMessageId !== "") {
+      obj.formMessageId = message.formMessageId;
+    }
+    if (message.formId !== "") {
+      obj.formId = message.formId;
+    }
+    if (message.formValues !== undefined) {
+      obj.formValues = message.formValues;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitFormRequest>, I>>(base?: I): SubmitFormRequest {
+    return SubmitFormRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitFormRequest>, I>>(object: I): SubmitFormRequest {
+    const message = createBaseSubmitFormRequest();
+    message.streamId = object.streamId ?? "";
+    message.formMessageId = object.formMessageId ?? "";
+    message.formId = object.formId ?? "";
+    message.formValues = object.formValues ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSubmitFormResponse(): SubmitFormResponse {
+  return {};
+}
+
+export const SubmitFormResponse: MessageFns<SubmitFormResponse> = {
+  encode(_: SubmitFormResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitFormResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitFormResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SubmitFormResponse {
+    return {};
+  },
+
+  toJSON(_: SubmitFormResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitFormResponse>, I>>(base?: I): SubmitFormResponse {
+    return SubmitFormResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitFormResponse>, I>>(_: I): SubmitFormResponse {
+    const message = createBaseSubmitFormResponse();
     return message;
   },
 };
@@ -2095,6 +2479,34 @@ export const AgentServiceService = {
       Buffer.from(AdminDeleteDatafeedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AdminDeleteDatafeedResponse => AdminDeleteDatafeedResponse.decode(value),
   },
+  /**
+   * Shares third-party content (an article) into a stream: encrypted like a message, announced
+   * as SHAREDPOST.
+   */
+  shareContent: {
+    path: "/symphony.agent.v1.AgentService/ShareContent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ShareContentRequest): Buffer => Buffer.from(ShareContentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ShareContentRequest => ShareContentRequest.decode(value),
+    responseSerialize: (value: ShareContentResponse): Buffer =>
+      Buffer.from(ShareContentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ShareContentResponse => ShareContentResponse.decode(value),
+  },
+  /**
+   * A member's answer to a Symphony Elements form, as clients submit it (not part of the public
+   * bot API): the values are encrypted with the stream's key and reach only the form's author,
+   * as SYMPHONYELEMENTSACTION.
+   */
+  submitForm: {
+    path: "/symphony.agent.v1.AgentService/SubmitForm" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SubmitFormRequest): Buffer => Buffer.from(SubmitFormRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitFormRequest => SubmitFormRequest.decode(value),
+    responseSerialize: (value: SubmitFormResponse): Buffer => Buffer.from(SubmitFormResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitFormResponse => SubmitFormResponse.decode(value),
+  },
   getMessage: {
     path: "/symphony.agent.v1.AgentService/GetMessage" as const,
     requestStream: false as const,
@@ -2130,6 +2542,17 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   adminListDatafeeds: handleUnaryCall<AdminListDatafeedsRequest, AdminListDatafeedsResponse>;
   /** Deletes any user's datafeed; the same callers only. */
   adminDeleteDatafeed: handleUnaryCall<AdminDeleteDatafeedRequest, AdminDeleteDatafeedResponse>;
+  /**
+   * Shares third-party content (an article) into a stream: encrypted like a message, announced
+   * as SHAREDPOST.
+   */
+  shareContent: handleUnaryCall<ShareContentRequest, ShareContentResponse>;
+  /**
+   * A member's answer to a Symphony Elements form, as clients submit it (not part of the public
+   * bot API): the values are encrypted with the stream's key and reach only the form's author,
+   * as SYMPHONYELEMENTSACTION.
+   */
+  submitForm: handleUnaryCall<SubmitFormRequest, SubmitFormResponse>;
   getMessage: handleUnaryCall<GetMessageRequest, GetMessageResponse>;
 }
 
@@ -2297,6 +2720,45 @@ export interface AgentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdminDeleteDatafeedResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Shares third-party content (an article) into a stream: encrypted like a message, announced
+   * as SHAREDPOST.
+   */
+  shareContent(
+    request: ShareContentRequest,
+    callback: (error: ServiceError | null, response: ShareContentResponse) => void,
+  ): ClientUnaryCall;
+  shareContent(
+    request: ShareContentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ShareContentResponse) => void,
+  ): ClientUnaryCall;
+  shareContent(
+    request: ShareContentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ShareContentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A member's answer to a Symphony Elements form, as clients submit it (not part of the public
+   * bot API): the values are encrypted with the stream's key and reach only the form's author,
+   * as SYMPHONYELEMENTSACTION.
+   */
+  submitForm(
+    request: SubmitFormRequest,
+    callback: (error: ServiceError | null, response: SubmitFormResponse) => void,
+  ): ClientUnaryCall;
+  submitForm(
+    request: SubmitFormRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitFormResponse) => void,
+  ): ClientUnaryCall;
+  submitForm(
+    request: SubmitFormRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitFormResponse) => void,
+  ): ClientUnaryCall;
   getMessage(
     request: GetMessageRequest,
     callback: (error: ServiceError | null, response: GetMessageResponse) => void,
@@ -2350,6 +2812,10 @@ export const protoMetadata: ProtoMetadata = {
   references: {
     ".symphony.agent.v1.CreateMessageRequest": CreateMessageRequest,
     ".symphony.agent.v1.CreateMessageResponse": CreateMessageResponse,
+    ".symphony.agent.v1.ShareContentRequest": ShareContentRequest,
+    ".symphony.agent.v1.ShareContentResponse": ShareContentResponse,
+    ".symphony.agent.v1.SubmitFormRequest": SubmitFormRequest,
+    ".symphony.agent.v1.SubmitFormResponse": SubmitFormResponse,
     ".symphony.agent.v1.ListMessagesRequest": ListMessagesRequest,
     ".symphony.agent.v1.ListMessagesResponse": ListMessagesResponse,
     ".symphony.agent.v1.GetMessageRequest": GetMessageRequest,
@@ -2373,7 +2839,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.AdminDeleteDatafeedResponse": AdminDeleteDatafeedResponse,
     ".symphony.agent.v1.AgentService": AgentServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
   options: {
     services: {
       "AgentService": {
@@ -2418,6 +2884,21 @@ export const protoMetadata: ProtoMetadata = {
               Buffer.from("YgZldmVudHMSJS9hZ2VudC92NC9kYXRhZmVlZC97ZGF0YWZlZWRfaWR9L3JlYWQ=", "base64"),
             ),
           },
+          "ShareContent": {
+            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from("OgEqYgdtZXNzYWdlIiIvYWdlbnQvdjMvc3RyZWFtL3tzdHJlYW1faWR9L3NoYXJl", "base64"),
+            ),
+          },
+          "SubmitForm": {
+            "rest": RestRule.decode(Buffer.from("CAIQzAE=", "base64")),
+            "http": HttpRule.decode(
+              Buffer.from(
+                "OgEqIjsvYWdlbnQvdjEvc3RyZWFtL3tzdHJlYW1faWR9L21lc3NhZ2Uve2Zvcm1fbWVzc2FnZV9pZH0vZm9ybQ==",
+                "base64",
+              ),
+            ),
+          },
           "GetMessage": {
             "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
             "http": HttpRule.decode(Buffer.from("YgdtZXNzYWdlEh4vYWdlbnQvdjEvbWVzc2FnZS97bWVzc2FnZV9pZH0=", "base64")),
@@ -2449,6 +2930,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -6,7 +6,8 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { protoMetadata as protoMetadata1, V4Message, V4Stream, V4User } from "./model.js";
+import { protoMetadata as protoMetadata1, Struct } from "../../../google/protobuf/struct.js";
+import { protoMetadata as protoMetadata2, V4Message, V4Stream, V4User } from "./model.js";
 
 export const protobufPackage = "symphony.agent.v1";
 
@@ -23,6 +24,16 @@ export interface V4RoomProperties {
   membersCanInvite?: boolean | undefined;
   readOnly?: boolean | undefined;
   copyProtected?: boolean | undefined;
+  keywords: V4KeyValuePair[];
+  canViewHistory?: boolean | undefined;
+  external?: boolean | undefined;
+  crossPod?: boolean | undefined;
+}
+
+/** V4KeyValuePair of the public API (room keywords). */
+export interface V4KeyValuePair {
+  key: string;
+  value: string;
 }
 
 /** The payload of a stream event: the stream, and the user it happened to where there is one. */
@@ -42,6 +53,35 @@ export interface V4MessageSent {
 export interface V4MessageSuppressed {
   messageId: string;
   stream?: V4Stream | undefined;
+}
+
+/** SHAREDPOST payload. */
+export interface V4SharedPost {
+  message?: V4Message | undefined;
+  sharedMessage?: V4Message | undefined;
+}
+
+/** SYMPHONYELEMENTSACTION payload. */
+export interface V4SymphonyElementsAction {
+  stream?: V4Stream | undefined;
+  formMessageId: string;
+  formId: string;
+  formValues?: { [key: string]: any } | undefined;
+}
+
+/** USERREQUESTEDTOJOINROOM payload: affected_users are the room's owners, who were asked. */
+export interface V4UserRequestedToJoinRoom {
+  stream?: V4Stream | undefined;
+  affectedUsers: V4User[];
+}
+
+/** GENERICSYSTEMEVENT payload. */
+export interface V4GenericSystemEvent {
+  stream?: V4Stream | undefined;
+  eventTimestamp: number;
+  sourceSystem: string;
+  eventSubtype: string;
+  parameters?: { [key: string]: any } | undefined;
 }
 
 /** CONNECTIONREQUESTED payload. */
@@ -69,6 +109,10 @@ export interface V4Payload {
   messageSuppressed?: V4MessageSuppressed | undefined;
   connectionRequested?: V4ConnectionRequested | undefined;
   connectionAccepted?: V4ConnectionAccepted | undefined;
+  sharedPost?: V4SharedPost | undefined;
+  symphonyElementsAction?: V4SymphonyElementsAction | undefined;
+  userRequestedToJoinRoom?: V4UserRequestedToJoinRoom | undefined;
+  genericSystemEvent?: V4GenericSystemEvent | undefined;
 }
 
 /** V4Initiator of the public API. */
@@ -83,7 +127,11 @@ export interface V4Event {
   timestamp: number;
   type: string;
   initiator?: V4Initiator | undefined;
-  payload?: V4Payload | undefined;
+  payload?:
+    | V4Payload
+    | undefined;
+  /** Why the event's content could not be decrypted. */
+  diagnostic: string;
 }
 
 /** V5Datafeed of the public API. */
@@ -104,6 +152,10 @@ function createBaseV4RoomProperties(): V4RoomProperties {
     membersCanInvite: undefined,
     readOnly: undefined,
     copyProtected: undefined,
+    keywords: [],
+    canViewHistory: undefined,
+    external: undefined,
+    crossPod: undefined,
   };
 }
 
@@ -135,6 +187,18 @@ export const V4RoomProperties: MessageFns<V4RoomProperties> = {
     }
     if (message.copyProtected !== undefined) {
       writer.uint32(72).bool(message.copyProtected);
+    }
+    for (const v of message.keywords) {
+      V4KeyValuePair.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.canViewHistory !== undefined) {
+      writer.uint32(88).bool(message.canViewHistory);
+    }
+    if (message.external !== undefined) {
+      writer.uint32(96).bool(message.external);
+    }
+    if (message.crossPod !== undefined) {
+      writer.uint32(104).bool(message.crossPod);
     }
     return writer;
   },
@@ -224,6 +288,38 @@ export const V4RoomProperties: MessageFns<V4RoomProperties> = {
             message.copyProtected = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.keywords.push(V4KeyValuePair.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.canViewHistory = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.external = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.crossPod = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -267,6 +363,20 @@ export const V4RoomProperties: MessageFns<V4RoomProperties> = {
         : isSet(object.copy_protected)
         ? globalThis.Boolean(object.copy_protected)
         : undefined,
+      keywords: globalThis.Array.isArray(object?.keywords)
+        ? object.keywords.map((e: any) => V4KeyValuePair.fromJSON(e))
+        : [],
+      canViewHistory: isSet(object.canViewHistory)
+        ? globalThis.Boolean(object.canViewHistory)
+        : isSet(object.can_view_history)
+        ? globalThis.Boolean(object.can_view_history)
+        : undefined,
+      external: isSet(object.external) ? globalThis.Boolean(object.external) : undefined,
+      crossPod: isSet(object.crossPod)
+        ? globalThis.Boolean(object.crossPod)
+        : isSet(object.cross_pod)
+        ? globalThis.Boolean(object.cross_pod)
+        : undefined,
     };
   },
 
@@ -299,6 +409,18 @@ export const V4RoomProperties: MessageFns<V4RoomProperties> = {
     if (message.copyProtected !== undefined) {
       obj.copyProtected = message.copyProtected;
     }
+    if (message.keywords?.length) {
+      obj.keywords = message.keywords.map((e) => V4KeyValuePair.toJSON(e));
+    }
+    if (message.canViewHistory !== undefined) {
+      obj.canViewHistory = message.canViewHistory;
+    }
+    if (message.external !== undefined) {
+      obj.external = message.external;
+    }
+    if (message.crossPod !== undefined) {
+      obj.crossPod = message.crossPod;
+    }
     return obj;
   },
 
@@ -318,6 +440,95 @@ export const V4RoomProperties: MessageFns<V4RoomProperties> = {
     message.membersCanInvite = object.membersCanInvite ?? undefined;
     message.readOnly = object.readOnly ?? undefined;
     message.copyProtected = object.copyProtected ?? undefined;
+    message.keywords = object.keywords?.map((e) => V4KeyValuePair.fromPartial(e)) || [];
+    message.canViewHistory = object.canViewHistory ?? undefined;
+    message.external = object.external ?? undefined;
+    message.crossPod = object.crossPod ?? undefined;
+    return message;
+  },
+};
+
+function createBaseV4KeyValuePair(): V4KeyValuePair {
+  return { key: "", value: "" };
+}
+
+export const V4KeyValuePair: MessageFns<V4KeyValuePair> = {
+  encode(message: V4KeyValuePair, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4KeyValuePair {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4KeyValuePair();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4KeyValuePair {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: V4KeyValuePair): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4KeyValuePair>, I>>(base?: I): V4KeyValuePair {
+    return V4KeyValuePair.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4KeyValuePair>, I>>(object: I): V4KeyValuePair {
+    const message = createBaseV4KeyValuePair();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -619,6 +830,468 @@ export const V4MessageSuppressed: MessageFns<V4MessageSuppressed> = {
   },
 };
 
+function createBaseV4SharedPost(): V4SharedPost {
+  return { message: undefined, sharedMessage: undefined };
+}
+
+export const V4SharedPost: MessageFns<V4SharedPost> = {
+  encode(message: V4SharedPost, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      V4Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    if (message.sharedMessage !== undefined) {
+      V4Message.encode(message.sharedMessage, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4SharedPost {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4SharedPost();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = V4Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sharedMessage = V4Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4SharedPost {
+    return {
+      message: isSet(object.message) ? V4Message.fromJSON(object.message) : undefined,
+      sharedMessage: isSet(object.sharedMessage)
+        ? V4Message.fromJSON(object.sharedMessage)
+        : isSet(object.shared_message)
+        ? V4Message.fromJSON(object.shared_message)
+        : undefined,
+    };
+  },
+
+  toJSON(message: V4SharedPost): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = V4Message.toJSON(message.message);
+    }
+    if (message.sharedMessage !== undefined) {
+      obj.sharedMessage = V4Message.toJSON(message.sharedMessage);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4SharedPost>, I>>(base?: I): V4SharedPost {
+    return V4SharedPost.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4SharedPost>, I>>(object: I): V4SharedPost {
+    const message = createBaseV4SharedPost();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? V4Message.fromPartial(object.message)
+      : undefined;
+    message.sharedMessage = (object.sharedMessage !== undefined && object.sharedMessage !== null)
+      ? V4Message.fromPartial(object.sharedMessage)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseV4SymphonyElementsAction(): V4SymphonyElementsAction {
+  return { stream: undefined, formMessageId: "", formId: "", formValues: undefined };
+}
+
+export const V4SymphonyElementsAction: MessageFns<V4SymphonyElementsAction> = {
+  encode(message: V4SymphonyElementsAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      V4Stream.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    if (message.formMessageId !== "") {
+      writer.uint32(18).string(message.formMessageId);
+    }
+    if (message.formId !== "") {
+      writer.uint32(26).string(message.formId);
+    }
+    if (message.formValues !== undefined) {
+      Struct.encode(Struct.wrap(message.formValues), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4SymphonyElementsAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4SymphonyElementsAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = V4Stream.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formMessageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.formId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.formValues = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4SymphonyElementsAction {
+    return {
+      stream: isSet(object.stream) ? V4Stream.fromJSON(object.stream) : undefined,
+      formMessageId: isSet(object.formMessageId)
+        ? globalThis.String(object.formMessageId)
+        : isSet(object.form_message_id)
+        ? globalThis.String(object.form_message_id)
+        : "",
+      formId: isSet(object.formId)
+        ? globalThis.String(object.formId)
+        : isSet(object.form_id)
+        ? globalThis.String(object.form_id)
+        : "",
+      formValues: isObject(object.formValues)
+        ? object.formValues
+        : isObject(object.form_values)
+        ? object.form_values
+        : undefined,
+    };
+  },
+
+  toJSON(message: V4SymphonyElementsAction): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = V4Stream.toJSON(message.stream);
+    }
+    if (message.formMessageId !== "") {
+      obj.formMessageId = message.formMessageId;
+    }
+    if (message.formId !== "") {
+      obj.formId = message.formId;
+    }
+    if (message.formValues !== undefined) {
+      obj.formValues = message.formValues;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4SymphonyElementsAction>, I>>(base?: I): V4SymphonyElementsAction {
+    return V4SymphonyElementsAction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4SymphonyElementsAction>, I>>(object: I): V4SymphonyElementsAction {
+    const message = createBaseV4SymphonyElementsAction();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? V4Stream.fromPartial(object.stream)
+      : undefined;
+    message.formMessageId = object.formMessageId ?? "";
+    message.formId = object.formId ?? "";
+    message.formValues = object.formValues ?? undefined;
+    return message;
+  },
+};
+
+function createBaseV4UserRequestedToJoinRoom(): V4UserRequestedToJoinRoom {
+  return { stream: undefined, affectedUsers: [] };
+}
+
+export const V4UserRequestedToJoinRoom: MessageFns<V4UserRequestedToJoinRoom> = {
+  encode(message: V4UserRequestedToJoinRoom, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      V4Stream.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.affectedUsers) {
+      V4User.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4UserRequestedToJoinRoom {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4UserRequestedToJoinRoom();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = V4Stream.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.affectedUsers.push(V4User.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4UserRequestedToJoinRoom {
+    return {
+      stream: isSet(object.stream) ? V4Stream.fromJSON(object.stream) : undefined,
+      affectedUsers: globalThis.Array.isArray(object?.affectedUsers)
+        ? object.affectedUsers.map((e: any) => V4User.fromJSON(e))
+        : globalThis.Array.isArray(object?.affected_users)
+        ? object.affected_users.map((e: any) => V4User.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: V4UserRequestedToJoinRoom): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = V4Stream.toJSON(message.stream);
+    }
+    if (message.affectedUsers?.length) {
+      obj.affectedUsers = message.affectedUsers.map((e) => V4User.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4UserRequestedToJoinRoom>, I>>(base?: I): V4UserRequestedToJoinRoom {
+    return V4UserRequestedToJoinRoom.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4UserRequestedToJoinRoom>, I>>(object: I): V4UserRequestedToJoinRoom {
+    const message = createBaseV4UserRequestedToJoinRoom();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? V4Stream.fromPartial(object.stream)
+      : undefined;
+    message.affectedUsers = object.affectedUsers?.map((e) => V4User.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseV4GenericSystemEvent(): V4GenericSystemEvent {
+  return { stream: undefined, eventTimestamp: 0, sourceSystem: "", eventSubtype: "", parameters: undefined };
+}
+
+export const V4GenericSystemEvent: MessageFns<V4GenericSystemEvent> = {
+  encode(message: V4GenericSystemEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      V4Stream.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    if (message.eventTimestamp !== 0) {
+      writer.uint32(16).int64(message.eventTimestamp);
+    }
+    if (message.sourceSystem !== "") {
+      writer.uint32(26).string(message.sourceSystem);
+    }
+    if (message.eventSubtype !== "") {
+      writer.uint32(34).string(message.eventSubtype);
+    }
+    if (message.parameters !== undefined) {
+      Struct.encode(Struct.wrap(message.parameters), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V4GenericSystemEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV4GenericSystemEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = V4Stream.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.eventTimestamp = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sourceSystem = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.eventSubtype = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V4GenericSystemEvent {
+    return {
+      stream: isSet(object.stream) ? V4Stream.fromJSON(object.stream) : undefined,
+      eventTimestamp: isSet(object.eventTimestamp)
+        ? globalThis.Number(object.eventTimestamp)
+        : isSet(object.event_timestamp)
+        ? globalThis.Number(object.event_timestamp)
+        : 0,
+      sourceSystem: isSet(object.sourceSystem)
+        ? globalThis.String(object.sourceSystem)
+        : isSet(object.source_system)
+        ? globalThis.String(object.source_system)
+        : "",
+      eventSubtype: isSet(object.eventSubtype)
+        ? globalThis.String(object.eventSubtype)
+        : isSet(object.event_subtype)
+        ? globalThis.String(object.event_subtype)
+        : "",
+      parameters: isObject(object.parameters) ? object.parameters : undefined,
+    };
+  },
+
+  toJSON(message: V4GenericSystemEvent): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = V4Stream.toJSON(message.stream);
+    }
+    if (message.eventTimestamp !== 0) {
+      obj.eventTimestamp = Math.round(message.eventTimestamp);
+    }
+    if (message.sourceSystem !== "") {
+      obj.sourceSystem = message.sourceSystem;
+    }
+    if (message.eventSubtype !== "") {
+      obj.eventSubtype = message.eventSubtype;
+    }
+    if (message.parameters !== undefined) {
+      obj.parameters = message.parameters;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V4GenericSystemEvent>, I>>(base?: I): V4GenericSystemEvent {
+    return V4GenericSystemEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V4GenericSystemEvent>, I>>(object: I): V4GenericSystemEvent {
+    const message = createBaseV4GenericSystemEvent();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? V4Stream.fromPartial(object.stream)
+      : undefined;
+    message.eventTimestamp = object.eventTimestamp ?? 0;
+    message.sourceSystem = object.sourceSystem ?? "";
+    message.eventSubtype = object.eventSubtype ?? "";
+    message.parameters = object.parameters ?? undefined;
+    return message;
+  },
+};
+
 function createBaseV4ConnectionRequested(): V4ConnectionRequested {
   return { toUser: undefined };
 }
@@ -784,6 +1457,10 @@ function createBaseV4Payload(): V4Payload {
     messageSuppressed: undefined,
     connectionRequested: undefined,
     connectionAccepted: undefined,
+    sharedPost: undefined,
+    symphonyElementsAction: undefined,
+    userRequestedToJoinRoom: undefined,
+    genericSystemEvent: undefined,
   };
 }
 
@@ -827,6 +1504,18 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.connectionAccepted !== undefined) {
       V4ConnectionAccepted.encode(message.connectionAccepted, writer.uint32(106).fork()).join();
+    }
+    if (message.sharedPost !== undefined) {
+      V4SharedPost.encode(message.sharedPost, writer.uint32(114).fork()).join();
+    }
+    if (message.symphonyElementsAction !== undefined) {
+      V4SymphonyElementsAction.encode(message.symphonyElementsAction, writer.uint32(122).fork()).join();
+    }
+    if (message.userRequestedToJoinRoom !== undefined) {
+      V4UserRequestedToJoinRoom.encode(message.userRequestedToJoinRoom, writer.uint32(130).fork()).join();
+    }
+    if (message.genericSystemEvent !== undefined) {
+      V4GenericSystemEvent.encode(message.genericSystemEvent, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -948,6 +1637,38 @@ export const V4Payload: MessageFns<V4Payload> = {
             message.connectionAccepted = V4ConnectionAccepted.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.sharedPost = V4SharedPost.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.symphonyElementsAction = V4SymphonyElementsAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.userRequestedToJoinRoom = V4UserRequestedToJoinRoom.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.genericSystemEvent = V4GenericSystemEvent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1027,6 +1748,26 @@ export const V4Payload: MessageFns<V4Payload> = {
         : isSet(object.connection_accepted)
         ? V4ConnectionAccepted.fromJSON(object.connection_accepted)
         : undefined,
+      sharedPost: isSet(object.sharedPost)
+        ? V4SharedPost.fromJSON(object.sharedPost)
+        : isSet(object.shared_post)
+        ? V4SharedPost.fromJSON(object.shared_post)
+        : undefined,
+      symphonyElementsAction: isSet(object.symphonyElementsAction)
+        ? V4SymphonyElementsAction.fromJSON(object.symphonyElementsAction)
+        : isSet(object.symphony_elements_action)
+        ? V4SymphonyElementsAction.fromJSON(object.symphony_elements_action)
+        : undefined,
+      userRequestedToJoinRoom: isSet(object.userRequestedToJoinRoom)
+        ? V4UserRequestedToJoinRoom.fromJSON(object.userRequestedToJoinRoom)
+        : isSet(object.user_requested_to_join_room)
+        ? V4UserRequestedToJoinRoom.fromJSON(object.user_requested_to_join_room)
+        : undefined,
+      genericSystemEvent: isSet(object.genericSystemEvent)
+        ? V4GenericSystemEvent.fromJSON(object.genericSystemEvent)
+        : isSet(object.generic_system_event)
+        ? V4GenericSystemEvent.fromJSON(object.generic_system_event)
+        : undefined,
     };
   },
 
@@ -1070,6 +1811,18 @@ export const V4Payload: MessageFns<V4Payload> = {
     }
     if (message.connectionAccepted !== undefined) {
       obj.connectionAccepted = V4ConnectionAccepted.toJSON(message.connectionAccepted);
+    }
+    if (message.sharedPost !== undefined) {
+      obj.sharedPost = V4SharedPost.toJSON(message.sharedPost);
+    }
+    if (message.symphonyElementsAction !== undefined) {
+      obj.symphonyElementsAction = V4SymphonyElementsAction.toJSON(message.symphonyElementsAction);
+    }
+    if (message.userRequestedToJoinRoom !== undefined) {
+      obj.userRequestedToJoinRoom = V4UserRequestedToJoinRoom.toJSON(message.userRequestedToJoinRoom);
+    }
+    if (message.genericSystemEvent !== undefined) {
+      obj.genericSystemEvent = V4GenericSystemEvent.toJSON(message.genericSystemEvent);
     }
     return obj;
   },
@@ -1120,6 +1873,20 @@ export const V4Payload: MessageFns<V4Payload> = {
       : undefined;
     message.connectionAccepted = (object.connectionAccepted !== undefined && object.connectionAccepted !== null)
       ? V4ConnectionAccepted.fromPartial(object.connectionAccepted)
+      : undefined;
+    message.sharedPost = (object.sharedPost !== undefined && object.sharedPost !== null)
+      ? V4SharedPost.fromPartial(object.sharedPost)
+      : undefined;
+    message.symphonyElementsAction =
+      (object.symphonyElementsAction !== undefined && object.symphonyElementsAction !== null)
+        ? V4SymphonyElementsAction.fromPartial(object.symphonyElementsAction)
+        : undefined;
+    message.userRequestedToJoinRoom =
+      (object.userRequestedToJoinRoom !== undefined && object.userRequestedToJoinRoom !== null)
+        ? V4UserRequestedToJoinRoom.fromPartial(object.userRequestedToJoinRoom)
+        : undefined;
+    message.genericSystemEvent = (object.genericSystemEvent !== undefined && object.genericSystemEvent !== null)
+      ? V4GenericSystemEvent.fromPartial(object.genericSystemEvent)
       : undefined;
     return message;
   },
@@ -1193,7 +1960,7 @@ export const V4Initiator: MessageFns<V4Initiator> = {
 };
 
 function createBaseV4Event(): V4Event {
-  return { id: "", messageId: "", timestamp: 0, type: "", initiator: undefined, payload: undefined };
+  return { id: "", messageId: "", timestamp: 0, type: "", initiator: undefined, payload: undefined, diagnostic: "" };
 }
 
 export const V4Event: MessageFns<V4Event> = {
@@ -1215,6 +1982,9 @@ export const V4Event: MessageFns<V4Event> = {
     }
     if (message.payload !== undefined) {
       V4Payload.encode(message.payload, writer.uint32(50).fork()).join();
+    }
+    if (message.diagnostic !== "") {
+      writer.uint32(58).string(message.diagnostic);
     }
     return writer;
   },
@@ -1280,6 +2050,14 @@ export const V4Event: MessageFns<V4Event> = {
             message.payload = V4Payload.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.diagnostic = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1304,6 +2082,7 @@ export const V4Event: MessageFns<V4Event> = {
       type: isSet(object.type) ? globalThis.String(object.type) : "",
       initiator: isSet(object.initiator) ? V4Initiator.fromJSON(object.initiator) : undefined,
       payload: isSet(object.payload) ? V4Payload.fromJSON(object.payload) : undefined,
+      diagnostic: isSet(object.diagnostic) ? globalThis.String(object.diagnostic) : "",
     };
   },
 
@@ -1327,6 +2106,9 @@ export const V4Event: MessageFns<V4Event> = {
     if (message.payload !== undefined) {
       obj.payload = V4Payload.toJSON(message.payload);
     }
+    if (message.diagnostic !== "") {
+      obj.diagnostic = message.diagnostic;
+    }
     return obj;
   },
 
@@ -1345,6 +2127,7 @@ export const V4Event: MessageFns<V4Event> = {
     message.payload = (object.payload !== undefined && object.payload !== null)
       ? V4Payload.fromPartial(object.payload)
       : undefined;
+    message.diagnostic = object.diagnostic ?? "";
     return message;
   },
 };
@@ -1480,9 +2263,14 @@ export interface ProtoMetadata {
 export const protoMetadata: ProtoMetadata = {
   references: {
     ".symphony.agent.v1.V4RoomProperties": V4RoomProperties,
+    ".symphony.agent.v1.V4KeyValuePair": V4KeyValuePair,
     ".symphony.agent.v1.V4StreamEvent": V4StreamEvent,
     ".symphony.agent.v1.V4MessageSent": V4MessageSent,
     ".symphony.agent.v1.V4MessageSuppressed": V4MessageSuppressed,
+    ".symphony.agent.v1.V4SharedPost": V4SharedPost,
+    ".symphony.agent.v1.V4SymphonyElementsAction": V4SymphonyElementsAction,
+    ".symphony.agent.v1.V4UserRequestedToJoinRoom": V4UserRequestedToJoinRoom,
+    ".symphony.agent.v1.V4GenericSystemEvent": V4GenericSystemEvent,
     ".symphony.agent.v1.V4ConnectionRequested": V4ConnectionRequested,
     ".symphony.agent.v1.V4ConnectionAccepted": V4ConnectionAccepted,
     ".symphony.agent.v1.V4Payload": V4Payload,
@@ -1490,7 +2278,7 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.V4Event": V4Event,
     ".symphony.agent.v1.V5Datafeed": V5Datafeed,
   },
-  dependencies: [protoMetadata1],
+  dependencies: [protoMetadata1, protoMetadata2],
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -1514,6 +2302,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

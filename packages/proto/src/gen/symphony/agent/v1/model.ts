@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { protoMetadata as protoMetadata1, Struct } from "../../../google/protobuf/struct.js";
 
 export const protobufPackage = "symphony.agent.v1";
 
@@ -51,12 +52,58 @@ export interface V4Message {
   originalFormat: string;
   /** Set when the message could not be decrypted; `message` is then empty PresentationML. */
   diagnostic: string;
+  /** What a shared post shares (e.g. an article), as a message of its own. */
+  sharedMessage?: V4Message | undefined;
+}
+
+/** V2Message of the public API: what a share answers. */
+export interface V2Message {
+  id: string;
+  /** Milliseconds, as a string: the public API types it so. */
+  timestamp: string;
+  v2messageType: string;
+  streamId: string;
+  /** PresentationML. */
+  message: string;
+  fromUserId: number;
 }
 
 /** What the agent encrypts: everything a reader sees of the message body. */
 export interface MessageContent {
   presentationMl: string;
   entityJson: string;
+  /** A shared post's shared content. */
+  shared?: SharedContent | undefined;
+}
+
+/** What a shared post shares, shown as V4Message.sharedMessage. */
+export interface SharedContent {
+  messageId: string;
+  presentationMl: string;
+  entityJson: string;
+}
+
+/** What the agent encrypts of a form answer (SYMPHONYELEMENTSACTION). */
+export interface FormActionContent {
+  formId: string;
+  formValues?: { [key: string]: any } | undefined;
+}
+
+/** ShareArticle of the public API. */
+export interface ShareArticle {
+  articleId: string;
+  title: string;
+  subTitle: string;
+  message: string;
+  publisher: string;
+  publishDate?: number | undefined;
+  thumbnailUrl: string;
+  author: string;
+  articleUrl: string;
+  summary: string;
+  appId: string;
+  appName: string;
+  appIconUrl: string;
 }
 
 function createBaseV4User(): V4User {
@@ -451,6 +498,7 @@ function createBaseV4Message(): V4Message {
     userAgent: "",
     originalFormat: "",
     diagnostic: "",
+    sharedMessage: undefined,
   };
 }
 
@@ -488,6 +536,9 @@ export const V4Message: MessageFns<V4Message> = {
     }
     if (message.diagnostic !== "") {
       writer.uint32(90).string(message.diagnostic);
+    }
+    if (message.sharedMessage !== undefined) {
+      V4Message.encode(message.sharedMessage, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -593,6 +644,14 @@ export const V4Message: MessageFns<V4Message> = {
             message.diagnostic = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sharedMessage = V4Message.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -636,6 +695,11 @@ export const V4Message: MessageFns<V4Message> = {
         ? globalThis.String(object.original_format)
         : "",
       diagnostic: isSet(object.diagnostic) ? globalThis.String(object.diagnostic) : "",
+      sharedMessage: isSet(object.sharedMessage)
+        ? V4Message.fromJSON(object.sharedMessage)
+        : isSet(object.shared_message)
+        ? V4Message.fromJSON(object.shared_message)
+        : undefined,
     };
   },
 
@@ -674,6 +738,9 @@ export const V4Message: MessageFns<V4Message> = {
     if (message.diagnostic !== "") {
       obj.diagnostic = message.diagnostic;
     }
+    if (message.sharedMessage !== undefined) {
+      obj.sharedMessage = V4Message.toJSON(message.sharedMessage);
+    }
     return obj;
   },
 
@@ -695,12 +762,176 @@ export const V4Message: MessageFns<V4Message> = {
     message.userAgent = object.userAgent ?? "";
     message.originalFormat = object.originalFormat ?? "";
     message.diagnostic = object.diagnostic ?? "";
+    message.sharedMessage = (object.sharedMessage !== undefined && object.sharedMessage !== null)
+      ? V4Message.fromPartial(object.sharedMessage)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseV2Message(): V2Message {
+  return { id: "", timestamp: "", v2messageType: "", streamId: "", message: "", fromUserId: 0 };
+}
+
+export const V2Message: MessageFns<V2Message> = {
+  encode(message: V2Message, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.timestamp !== "") {
+      writer.uint32(18).string(message.timestamp);
+    }
+    if (message.v2messageType !== "") {
+      writer.uint32(26).string(message.v2messageType);
+    }
+    if (message.streamId !== "") {
+      writer.uint32(34).string(message.streamId);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.fromUserId !== 0) {
+      writer.uint32(48).int64(message.fromUserId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): V2Message {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseV2Message();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.timestamp = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.v2messageType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.fromUserId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): V2Message {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "",
+      v2messageType: isSet(object.v2messageType)
+        ? globalThis.String(object.v2messageType)
+        : isSet(object.v2message_type)
+        ? globalThis.String(object.v2message_type)
+        : "",
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      fromUserId: isSet(object.fromUserId)
+        ? globalThis.Number(object.fromUserId)
+        : isSet(object.from_user_id)
+        ? globalThis.Number(object.from_user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: V2Message): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.timestamp !== "") {
+      obj.timestamp = message.timestamp;
+    }
+    if (message.v2messageType !== "") {
+      obj.v2messageType = message.v2messageType;
+    }
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.fromUserId !== 0) {
+      obj.fromUserId = Math.round(message.fromUserId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<V2Message>, I>>(base?: I): V2Message {
+    return V2Message.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<V2Message>, I>>(object: I): V2Message {
+    const message = createBaseV2Message();
+    message.id = object.id ?? "";
+    message.timestamp = object.timestamp ?? "";
+    message.v2messageType = object.v2messageType ?? "";
+    message.streamId = object.streamId ?? "";
+    message.message = object.message ?? "";
+    message.fromUserId = object.fromUserId ?? 0;
     return message;
   },
 };
 
 function createBaseMessageContent(): MessageContent {
-  return { presentationMl: "", entityJson: "" };
+  return { presentationMl: "", entityJson: "", shared: undefined };
 }
 
 export const MessageContent: MessageFns<MessageContent> = {
@@ -710,6 +941,9 @@ export const MessageContent: MessageFns<MessageContent> = {
     }
     if (message.entityJson !== "") {
       writer.uint32(18).string(message.entityJson);
+    }
+    if (message.shared !== undefined) {
+      SharedContent.encode(message.shared, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -743,6 +977,14 @@ export const MessageContent: MessageFns<MessageContent> = {
             message.entityJson = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.shared = SharedContent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -767,6 +1009,7 @@ export const MessageContent: MessageFns<MessageContent> = {
         : isSet(object.entity_json)
         ? globalThis.String(object.entity_json)
         : "",
+      shared: isSet(object.shared) ? SharedContent.fromJSON(object.shared) : undefined,
     };
   },
 
@@ -778,6 +1021,9 @@ export const MessageContent: MessageFns<MessageContent> = {
     if (message.entityJson !== "") {
       obj.entityJson = message.entityJson;
     }
+    if (message.shared !== undefined) {
+      obj.shared = SharedContent.toJSON(message.shared);
+    }
     return obj;
   },
 
@@ -788,6 +1034,522 @@ export const MessageContent: MessageFns<MessageContent> = {
     const message = createBaseMessageContent();
     message.presentationMl = object.presentationMl ?? "";
     message.entityJson = object.entityJson ?? "";
+    message.shared = (object.shared !== undefined && object.shared !== null)
+      ? SharedContent.fromPartial(object.shared)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSharedContent(): SharedContent {
+  return { messageId: "", presentationMl: "", entityJson: "" };
+}
+
+export const SharedContent: MessageFns<SharedContent> = {
+  encode(message: SharedContent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.presentationMl !== "") {
+      writer.uint32(18).string(message.presentationMl);
+    }
+    if (message.entityJson !== "") {
+      writer.uint32(26).string(message.entityJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SharedContent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSharedContent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.presentationMl = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.entityJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SharedContent {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      presentationMl: isSet(object.presentationMl)
+        ? globalThis.String(object.presentationMl)
+        : isSet(object.presentation_ml)
+        ? globalThis.String(object.presentation_ml)
+        : "",
+      entityJson: isSet(object.entityJson)
+        ? globalThis.String(object.entityJson)
+        : isSet(object.entity_json)
+        ? globalThis.String(object.entity_json)
+        : "",
+    };
+  },
+
+  toJSON(message: SharedContent): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.presentationMl !== "") {
+      obj.presentationMl = message.presentationMl;
+    }
+    if (message.entityJson !== "") {
+      obj.entityJson = message.entityJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SharedContent>, I>>(base?: I): SharedContent {
+    return SharedContent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SharedContent>, I>>(object: I): SharedContent {
+    const message = createBaseSharedContent();
+    message.messageId = object.messageId ?? "";
+    message.presentationMl = object.presentationMl ?? "";
+    message.entityJson = object.entityJson ?? "";
+    return message;
+  },
+};
+
+function createBaseFormActionContent(): FormActionContent {
+  return { formId: "", formValues: undefined };
+}
+
+export const FormActionContent: MessageFns<FormActionContent> = {
+  encode(message: FormActionContent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.formId !== "") {
+      writer.uint32(10).string(message.formId);
+    }
+    if (message.formValues !== undefined) {
+      Struct.encode(Struct.wrap(message.formValues), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FormActionContent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFormActionContent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.formId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formValues = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FormActionContent {
+    return {
+      formId: isSet(object.formId)
+        ? globalThis.String(object.formId)
+        : isSet(object.form_id)
+        ? globalThis.String(object.form_id)
+        : "",
+      formValues: isObject(object.formValues)
+        ? object.formValues
+        : isObject(object.form_values)
+        ? object.form_values
+        : undefined,
+    };
+  },
+
+  toJSON(message: FormActionContent): unknown {
+    const obj: any = {};
+    if (message.formId !== "") {
+      obj.formId = message.formId;
+    }
+    if (message.formValues !== undefined) {
+      obj.formValues = message.formValues;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FormActionContent>, I>>(base?: I): FormActionContent {
+    return FormActionContent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FormActionContent>, I>>(object: I): FormActionContent {
+    const message = createBaseFormActionContent();
+    message.formId = object.formId ?? "";
+    message.formValues = object.formValues ?? undefined;
+    return message;
+  },
+};
+
+function createBaseShareArticle(): ShareArticle {
+  return {
+    articleId: "",
+    title: "",
+    subTitle: "",
+    message: "",
+    publisher: "",
+    publishDate: undefined,
+    thumbnailUrl: "",
+    author: "",
+    articleUrl: "",
+    summary: "",
+    appId: "",
+    appName: "",
+    appIconUrl: "",
+  };
+}
+
+export const ShareArticle: MessageFns<ShareArticle> = {
+  encode(message: ShareArticle, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.articleId !== "") {
+      writer.uint32(10).string(message.articleId);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.subTitle !== "") {
+      writer.uint32(26).string(message.subTitle);
+    }
+    if (message.message !== "") {
+      writer.uint32(34).string(message.message);
+    }
+    if (message.publisher !== "") {
+      writer.uint32(42).string(message.publisher);
+    }
+    if (message.publishDate !== undefined) {
+      writer.uint32(48).int64(message.publishDate);
+    }
+    if (message.thumbnailUrl !== "") {
+      writer.uint32(58).string(message.thumbnailUrl);
+    }
+    if (message.author !== "") {
+      writer.uint32(66).string(message.author);
+    }
+    if (message.articleUrl !== "") {
+      writer.uint32(74).string(message.articleUrl);
+    }
+    if (message.summary !== "") {
+      writer.uint32(82).string(message.summary);
+    }
+    if (message.appId !== "") {
+      writer.uint32(90).string(message.appId);
+    }
+    if (message.appName !== "") {
+      writer.uint32(98).string(message.appName);
+    }
+    if (message.appIconUrl !== "") {
+      writer.uint32(106).string(message.appIconUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShareArticle {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShareArticle();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.articleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.subTitle = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.publisher = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.publishDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.thumbnailUrl = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.author = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.articleUrl = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.appName = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.appIconUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShareArticle {
+    return {
+      articleId: isSet(object.articleId)
+        ? globalThis.String(object.articleId)
+        : isSet(object.article_id)
+        ? globalThis.String(object.article_id)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      subTitle: isSet(object.subTitle)
+        ? globalThis.String(object.subTitle)
+        : isSet(object.sub_title)
+        ? globalThis.String(object.sub_title)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      publisher: isSet(object.publisher) ? globalThis.String(object.publisher) : "",
+      publishDate: isSet(object.publishDate)
+        ? globalThis.Number(object.publishDate)
+        : isSet(object.publish_date)
+        ? globalThis.Number(object.publish_date)
+        : undefined,
+      thumbnailUrl: isSet(object.thumbnailUrl)
+        ? globalThis.String(object.thumbnailUrl)
+        : isSet(object.thumbnail_url)
+        ? globalThis.String(object.thumbnail_url)
+        : "",
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
+      articleUrl: isSet(object.articleUrl)
+        ? globalThis.String(object.articleUrl)
+        : isSet(object.article_url)
+        ? globalThis.String(object.article_url)
+        : "",
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      appName: isSet(object.appName)
+        ? globalThis.String(object.appName)
+        : isSet(object.app_name)
+        ? globalThis.String(object.app_name)
+        : "",
+      appIconUrl: isSet(object.appIconUrl)
+        ? globalThis.String(object.appIconUrl)
+        : isSet(object.app_icon_url)
+        ? globalThis.String(object.app_icon_url)
+        : "",
+    };
+  },
+
+  toJSON(message: ShareArticle): unknown {
+    const obj: any = {};
+    if (message.articleId !== "") {
+      obj.articleId = message.articleId;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.subTitle !== "") {
+      obj.subTitle = message.subTitle;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.publisher !== "") {
+      obj.publisher = message.publisher;
+    }
+    if (message.publishDate !== undefined) {
+      obj.publishDate = Math.round(message.publishDate);
+    }
+    if (message.thumbnailUrl !== "") {
+      obj.thumbnailUrl = message.thumbnailUrl;
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
+    if (message.articleUrl !== "") {
+      obj.articleUrl = message.articleUrl;
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.appName !== "") {
+      obj.appName = message.appName;
+    }
+    if (message.appIconUrl !== "") {
+      obj.appIconUrl = message.appIconUrl;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ShareArticle>, I>>(base?: I): ShareArticle {
+    return ShareArticle.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ShareArticle>, I>>(object: I): ShareArticle {
+    const message = createBaseShareArticle();
+    message.articleId = object.articleId ?? "";
+    message.title = object.title ?? "";
+    message.subTitle = object.subTitle ?? "";
+    message.message = object.message ?? "";
+    message.publisher = object.publisher ?? "";
+    message.publishDate = object.publishDate ?? undefined;
+    message.thumbnailUrl = object.thumbnailUrl ?? "";
+    message.author = object.author ?? "";
+    message.articleUrl = object.articleUrl ?? "";
+    message.summary = object.summary ?? "";
+    message.appId = object.appId ?? "";
+    message.appName = object.appName ?? "";
+    message.appIconUrl = object.appIconUrl ?? "";
     return message;
   },
 };
@@ -821,9 +1583,13 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.V4Stream": V4Stream,
     ".symphony.agent.v1.V4AttachmentInfo": V4AttachmentInfo,
     ".symphony.agent.v1.V4Message": V4Message,
+    ".symphony.agent.v1.V2Message": V2Message,
     ".symphony.agent.v1.MessageContent": MessageContent,
+    ".symphony.agent.v1.SharedContent": SharedContent,
+    ".symphony.agent.v1.FormActionContent": FormActionContent,
+    ".symphony.agent.v1.ShareArticle": ShareArticle,
   },
-  dependencies: [],
+  dependencies: [protoMetadata1],
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -847,6 +1613,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { protoMetadata as protoMetadata1, Struct } from "../../../google/protobuf/struct.js";
 
 export const protobufPackage = "symphony.events.v1";
 
@@ -28,7 +29,14 @@ export interface Event {
   roomCreated?: RoomCreated | undefined;
   membershipChanged?: MembershipChanged | undefined;
   messageSuppressed?: MessageSuppressed | undefined;
-  connectionChanged?: ConnectionChanged | undefined;
+  connectionChanged?:
+    | ConnectionChanged
+    | undefined;
+  /** SHAREDPOST: the post, ciphertext like a MESSAGESENT message. */
+  sharedPost?: MessageSent | undefined;
+  elementsAction?: ElementsAction | undefined;
+  joinRequested?: JoinRequested | undefined;
+  systemEvent?: SystemEvent | undefined;
 }
 
 export interface MessageSent {
@@ -36,8 +44,46 @@ export interface MessageSent {
   ciphertext: Buffer;
 }
 
+/** ROOMCREATED and ROOMUPDATED: the room's properties after the change. */
 export interface RoomCreated {
   name: string;
+  description: string;
+  creatorUserId: number;
+  createdDate: number;
+  public: boolean;
+  readOnly: boolean;
+  copyProtected: boolean;
+  discoverable: boolean;
+  membersCanInvite: boolean;
+  keywords: RoomKeyword[];
+  viewHistory: boolean;
+}
+
+export interface RoomKeyword {
+  key: string;
+  value: string;
+}
+
+/** SYMPHONYELEMENTSACTION: a member's answer to a form, for the author of the form's message only. */
+export interface ElementsAction {
+  formMessageId: string;
+  /** Names the answer, and its envelope's additional data, as a message id does for a message. */
+  actionId: string;
+  /** The form id and values, encrypted by the agent with the stream's key. */
+  ciphertext: Buffer;
+}
+
+/** USERREQUESTEDTOJOINROOM: the owners asked (the event's recipients); the initiator asked to join. */
+export interface JoinRequested {
+  ownerUserIds: number[];
+}
+
+/** GENERICSYSTEMEVENT: what another system reported about the stream. */
+export interface SystemEvent {
+  sourceSystem: string;
+  eventSubtype: string;
+  eventTimestamp: number;
+  parameters?: { [key: string]: any } | undefined;
 }
 
 /** CONNECTIONREQUESTED (to_user_id is the user asked) and CONNECTIONACCEPTED (the initiator accepted). */
@@ -79,6 +125,10 @@ function createBaseEvent(): Event {
     membershipChanged: undefined,
     messageSuppressed: undefined,
     connectionChanged: undefined,
+    sharedPost: undefined,
+    elementsAction: undefined,
+    joinRequested: undefined,
+    systemEvent: undefined,
   };
 }
 
@@ -116,6 +166,18 @@ export const Event: MessageFns<Event> = {
     }
     if (message.connectionChanged !== undefined) {
       ConnectionChanged.encode(message.connectionChanged, writer.uint32(114).fork()).join();
+    }
+    if (message.sharedPost !== undefined) {
+      MessageSent.encode(message.sharedPost, writer.uint32(122).fork()).join();
+    }
+    if (message.elementsAction !== undefined) {
+      ElementsAction.encode(message.elementsAction, writer.uint32(130).fork()).join();
+    }
+    if (message.joinRequested !== undefined) {
+      JoinRequested.encode(message.joinRequested, writer.uint32(138).fork()).join();
+    }
+    if (message.systemEvent !== undefined) {
+      SystemEvent.encode(message.systemEvent, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -221,6 +283,38 @@ export const Event: MessageFns<Event> = {
             message.connectionChanged = ConnectionChanged.decode(reader, reader.uint32());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.sharedPost = MessageSent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.elementsAction = ElementsAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.joinRequested = JoinRequested.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.systemEvent = SystemEvent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -278,6 +372,26 @@ export const Event: MessageFns<Event> = {
         : isSet(object.connection_changed)
         ? ConnectionChanged.fromJSON(object.connection_changed)
         : undefined,
+      sharedPost: isSet(object.sharedPost)
+        ? MessageSent.fromJSON(object.sharedPost)
+        : isSet(object.shared_post)
+        ? MessageSent.fromJSON(object.shared_post)
+        : undefined,
+      elementsAction: isSet(object.elementsAction)
+        ? ElementsAction.fromJSON(object.elementsAction)
+        : isSet(object.elements_action)
+        ? ElementsAction.fromJSON(object.elements_action)
+        : undefined,
+      joinRequested: isSet(object.joinRequested)
+        ? JoinRequested.fromJSON(object.joinRequested)
+        : isSet(object.join_requested)
+        ? JoinRequested.fromJSON(object.join_requested)
+        : undefined,
+      systemEvent: isSet(object.systemEvent)
+        ? SystemEvent.fromJSON(object.systemEvent)
+        : isSet(object.system_event)
+        ? SystemEvent.fromJSON(object.system_event)
+        : undefined,
     };
   },
 
@@ -316,6 +430,18 @@ export const Event: MessageFns<Event> = {
     if (message.connectionChanged !== undefined) {
       obj.connectionChanged = ConnectionChanged.toJSON(message.connectionChanged);
     }
+    if (message.sharedPost !== undefined) {
+      obj.sharedPost = MessageSent.toJSON(message.sharedPost);
+    }
+    if (message.elementsAction !== undefined) {
+      obj.elementsAction = ElementsAction.toJSON(message.elementsAction);
+    }
+    if (message.joinRequested !== undefined) {
+      obj.joinRequested = JoinRequested.toJSON(message.joinRequested);
+    }
+    if (message.systemEvent !== undefined) {
+      obj.systemEvent = SystemEvent.toJSON(message.systemEvent);
+    }
     return obj;
   },
 
@@ -344,6 +470,18 @@ export const Event: MessageFns<Event> = {
       : undefined;
     message.connectionChanged = (object.connectionChanged !== undefined && object.connectionChanged !== null)
       ? ConnectionChanged.fromPartial(object.connectionChanged)
+      : undefined;
+    message.sharedPost = (object.sharedPost !== undefined && object.sharedPost !== null)
+      ? MessageSent.fromPartial(object.sharedPost)
+      : undefined;
+    message.elementsAction = (object.elementsAction !== undefined && object.elementsAction !== null)
+      ? ElementsAction.fromPartial(object.elementsAction)
+      : undefined;
+    message.joinRequested = (object.joinRequested !== undefined && object.joinRequested !== null)
+      ? JoinRequested.fromPartial(object.joinRequested)
+      : undefined;
+    message.systemEvent = (object.systemEvent !== undefined && object.systemEvent !== null)
+      ? SystemEvent.fromPartial(object.systemEvent)
       : undefined;
     return message;
   },
@@ -439,13 +577,55 @@ export const MessageSent: MessageFns<MessageSent> = {
 };
 
 function createBaseRoomCreated(): RoomCreated {
-  return { name: "" };
+  return {
+    name: "",
+    description: "",
+    creatorUserId: 0,
+    createdDate: 0,
+    public: false,
+    readOnly: false,
+    copyProtected: false,
+    discoverable: false,
+    membersCanInvite: false,
+    keywords: [],
+    viewHistory: false,
+  };
 }
 
 export const RoomCreated: MessageFns<RoomCreated> = {
   encode(message: RoomCreated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.creatorUserId !== 0) {
+      writer.uint32(24).int64(message.creatorUserId);
+    }
+    if (message.createdDate !== 0) {
+      writer.uint32(32).int64(message.createdDate);
+    }
+    if (message.public !== false) {
+      writer.uint32(40).bool(message.public);
+    }
+    if (message.readOnly !== false) {
+      writer.uint32(48).bool(message.readOnly);
+    }
+    if (message.copyProtected !== false) {
+      writer.uint32(56).bool(message.copyProtected);
+    }
+    if (message.discoverable !== false) {
+      writer.uint32(64).bool(message.discoverable);
+    }
+    if (message.membersCanInvite !== false) {
+      writer.uint32(72).bool(message.membersCanInvite);
+    }
+    for (const v of message.keywords) {
+      RoomKeyword.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.viewHistory !== false) {
+      writer.uint32(88).bool(message.viewHistory);
     }
     return writer;
   },
@@ -471,6 +651,86 @@ export const RoomCreated: MessageFns<RoomCreated> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.creatorUserId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.createdDate = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.public = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.readOnly = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.copyProtected = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.discoverable = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.membersCanInvite = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.keywords.push(RoomKeyword.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.viewHistory = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -484,13 +744,81 @@ export const RoomCreated: MessageFns<RoomCreated> = {
   },
 
   fromJSON(object: any): RoomCreated {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      creatorUserId: isSet(object.creatorUserId)
+        ? globalThis.Number(object.creatorUserId)
+        : isSet(object.creator_user_id)
+        ? globalThis.Number(object.creator_user_id)
+        : 0,
+      createdDate: isSet(object.createdDate)
+        ? globalThis.Number(object.createdDate)
+        : isSet(object.created_date)
+        ? globalThis.Number(object.created_date)
+        : 0,
+      public: isSet(object.public) ? globalThis.Boolean(object.public) : false,
+      readOnly: isSet(object.readOnly)
+        ? globalThis.Boolean(object.readOnly)
+        : isSet(object.read_only)
+        ? globalThis.Boolean(object.read_only)
+        : false,
+      copyProtected: isSet(object.copyProtected)
+        ? globalThis.Boolean(object.copyProtected)
+        : isSet(object.copy_protected)
+        ? globalThis.Boolean(object.copy_protected)
+        : false,
+      discoverable: isSet(object.discoverable) ? globalThis.Boolean(object.discoverable) : false,
+      membersCanInvite: isSet(object.membersCanInvite)
+        ? globalThis.Boolean(object.membersCanInvite)
+        : isSet(object.members_can_invite)
+        ? globalThis.Boolean(object.members_can_invite)
+        : false,
+      keywords: globalThis.Array.isArray(object?.keywords)
+        ? object.keywords.map((e: any) => RoomKeyword.fromJSON(e))
+        : [],
+      viewHistory: isSet(object.viewHistory)
+        ? globalThis.Boolean(object.viewHistory)
+        : isSet(object.view_history)
+        ? globalThis.Boolean(object.view_history)
+        : false,
+    };
   },
 
   toJSON(message: RoomCreated): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.creatorUserId !== 0) {
+      obj.creatorUserId = Math.round(message.creatorUserId);
+    }
+    if (message.createdDate !== 0) {
+      obj.createdDate = Math.round(message.createdDate);
+    }
+    if (message.public !== false) {
+      obj.public = message.public;
+    }
+    if (message.readOnly !== false) {
+      obj.readOnly = message.readOnly;
+    }
+    if (message.copyProtected !== false) {
+      obj.copyProtected = message.copyProtected;
+    }
+    if (message.discoverable !== false) {
+      obj.discoverable = message.discoverable;
+    }
+    if (message.membersCanInvite !== false) {
+      obj.membersCanInvite = message.membersCanInvite;
+    }
+    if (message.keywords?.length) {
+      obj.keywords = message.keywords.map((e) => RoomKeyword.toJSON(e));
+    }
+    if (message.viewHistory !== false) {
+      obj.viewHistory = message.viewHistory;
     }
     return obj;
   },
@@ -501,6 +829,426 @@ export const RoomCreated: MessageFns<RoomCreated> = {
   fromPartial<I extends Exact<DeepPartial<RoomCreated>, I>>(object: I): RoomCreated {
     const message = createBaseRoomCreated();
     message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.creatorUserId = object.creatorUserId ?? 0;
+    message.createdDate = object.createdDate ?? 0;
+    message.public = object.public ?? false;
+    message.readOnly = object.readOnly ?? false;
+    message.copyProtected = object.copyProtected ?? false;
+    message.discoverable = object.discoverable ?? false;
+    message.membersCanInvite = object.membersCanInvite ?? false;
+    message.keywords = object.keywords?.map((e) => RoomKeyword.fromPartial(e)) || [];
+    message.viewHistory = object.viewHistory ?? false;
+    return message;
+  },
+};
+
+function createBaseRoomKeyword(): RoomKeyword {
+  return { key: "", value: "" };
+}
+
+export const RoomKeyword: MessageFns<RoomKeyword> = {
+  encode(message: RoomKeyword, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomKeyword {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomKeyword();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomKeyword {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: RoomKeyword): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomKeyword>, I>>(base?: I): RoomKeyword {
+    return RoomKeyword.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomKeyword>, I>>(object: I): RoomKeyword {
+    const message = createBaseRoomKeyword();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseElementsAction(): ElementsAction {
+  return { formMessageId: "", actionId: "", ciphertext: Buffer.alloc(0) };
+}
+
+export const ElementsAction: MessageFns<ElementsAction> = {
+  encode(message: ElementsAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.formMessageId !== "") {
+      writer.uint32(10).string(message.formMessageId);
+    }
+    if (message.actionId !== "") {
+      writer.uint32(18).string(message.actionId);
+    }
+    if (message.ciphertext.length !== 0) {
+      writer.uint32(26).bytes(message.ciphertext);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ElementsAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseElementsAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.formMessageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ciphertext = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ElementsAction {
+    return {
+      formMessageId: isSet(object.formMessageId)
+        ? globalThis.String(object.formMessageId)
+        : isSet(object.form_message_id)
+        ? globalThis.String(object.form_message_id)
+        : "",
+      actionId: isSet(object.actionId)
+        ? globalThis.String(object.actionId)
+        : isSet(object.action_id)
+        ? globalThis.String(object.action_id)
+        : "",
+      ciphertext: isSet(object.ciphertext) ? Buffer.from(bytesFromBase64(object.ciphertext)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ElementsAction): unknown {
+    const obj: any = {};
+    if (message.formMessageId !== "") {
+      obj.formMessageId = message.formMessageId;
+    }
+    if (message.actionId !== "") {
+      obj.actionId = message.actionId;
+    }
+    if (message.ciphertext.length !== 0) {
+      obj.ciphertext = base64FromBytes(message.ciphertext);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ElementsAction>, I>>(base?: I): ElementsAction {
+    return ElementsAction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ElementsAction>, I>>(object: I): ElementsAction {
+    const message = createBaseElementsAction();
+    message.formMessageId = object.formMessageId ?? "";
+    message.actionId = object.actionId ?? "";
+    message.ciphertext = object.ciphertext ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseJoinRequested(): JoinRequested {
+  return { ownerUserIds: [] };
+}
+
+export const JoinRequested: MessageFns<JoinRequested> = {
+  encode(message: JoinRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ownerUserIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.ownerUserIds) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.ownerUserIds.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ownerUserIds.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinRequested {
+    return {
+      ownerUserIds: globalThis.Array.isArray(object?.ownerUserIds)
+        ? object.ownerUserIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.owner_user_ids)
+        ? object.owner_user_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: JoinRequested): unknown {
+    const obj: any = {};
+    if (message.ownerUserIds?.length) {
+      obj.ownerUserIds = message.ownerUserIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinRequested>, I>>(base?: I): JoinRequested {
+    return JoinRequested.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinRequested>, I>>(object: I): JoinRequested {
+    const message = createBaseJoinRequested();
+    message.ownerUserIds = object.ownerUserIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSystemEvent(): SystemEvent {
+  return { sourceSystem: "", eventSubtype: "", eventTimestamp: 0, parameters: undefined };
+}
+
+export const SystemEvent: MessageFns<SystemEvent> = {
+  encode(message: SystemEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourceSystem !== "") {
+      writer.uint32(10).string(message.sourceSystem);
+    }
+    if (message.eventSubtype !== "") {
+      writer.uint32(18).string(message.eventSubtype);
+    }
+    if (message.eventTimestamp !== 0) {
+      writer.uint32(24).int64(message.eventTimestamp);
+    }
+    if (message.parameters !== undefined) {
+      Struct.encode(Struct.wrap(message.parameters), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SystemEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSystemEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourceSystem = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventSubtype = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.eventTimestamp = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SystemEvent {
+    return {
+      sourceSystem: isSet(object.sourceSystem)
+        ? globalThis.String(object.sourceSystem)
+        : isSet(object.source_system)
+        ? globalThis.String(object.source_system)
+        : "",
+      eventSubtype: isSet(object.eventSubtype)
+        ? globalThis.String(object.eventSubtype)
+        : isSet(object.event_subtype)
+        ? globalThis.String(object.event_subtype)
+        : "",
+      eventTimestamp: isSet(object.eventTimestamp)
+        ? globalThis.Number(object.eventTimestamp)
+        : isSet(object.event_timestamp)
+        ? globalThis.Number(object.event_timestamp)
+        : 0,
+      parameters: isObject(object.parameters) ? object.parameters : undefined,
+    };
+  },
+
+  toJSON(message: SystemEvent): unknown {
+    const obj: any = {};
+    if (message.sourceSystem !== "") {
+      obj.sourceSystem = message.sourceSystem;
+    }
+    if (message.eventSubtype !== "") {
+      obj.eventSubtype = message.eventSubtype;
+    }
+    if (message.eventTimestamp !== 0) {
+      obj.eventTimestamp = Math.round(message.eventTimestamp);
+    }
+    if (message.parameters !== undefined) {
+      obj.parameters = message.parameters;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SystemEvent>, I>>(base?: I): SystemEvent {
+    return SystemEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SystemEvent>, I>>(object: I): SystemEvent {
+    const message = createBaseSystemEvent();
+    message.sourceSystem = object.sourceSystem ?? "";
+    message.eventSubtype = object.eventSubtype ?? "";
+    message.eventTimestamp = object.eventTimestamp ?? 0;
+    message.parameters = object.parameters ?? undefined;
     return message;
   },
 };
@@ -845,12 +1593,16 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.events.v1.Event": Event,
     ".symphony.events.v1.MessageSent": MessageSent,
     ".symphony.events.v1.RoomCreated": RoomCreated,
+    ".symphony.events.v1.RoomKeyword": RoomKeyword,
+    ".symphony.events.v1.ElementsAction": ElementsAction,
+    ".symphony.events.v1.JoinRequested": JoinRequested,
+    ".symphony.events.v1.SystemEvent": SystemEvent,
     ".symphony.events.v1.ConnectionChanged": ConnectionChanged,
     ".symphony.events.v1.MessageSuppressed": MessageSuppressed,
     ".symphony.events.v1.MembershipChanged": MembershipChanged,
     ".symphony.events.v1.KeyInvalidation": KeyInvalidation,
   },
-  dependencies: [],
+  dependencies: [protoMetadata1],
 };
 
 function bytesFromBase64(b64: string): Uint8Array {
@@ -882,6 +1634,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -20,14 +20,15 @@ import {
 } from "@grpc/grpc-js";
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
-import { protoMetadata as protoMetadata2, RestRule } from "../../api/v1/rest.js";
-import { MessageSuppression, protoMetadata as protoMetadata3, StoredMessage } from "./messages.js";
+import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
+import { protoMetadata as protoMetadata3, RestRule } from "../../api/v1/rest.js";
+import { MessageSuppression, protoMetadata as protoMetadata4, StoredMessage } from "./messages.js";
 import {
   AdminStreamFilter,
   AdminStreamInfo,
   MemberInfo,
   MembershipPage,
-  protoMetadata as protoMetadata4,
+  protoMetadata as protoMetadata5,
   RoomAttributes,
   RoomDetail,
   RoomDetailV1,
@@ -40,7 +41,7 @@ import {
   UserRef,
 } from "./streams.js";
 import {
-  protoMetadata as protoMetadata5,
+  protoMetadata as protoMetadata6,
   RoleDetail,
   StringId,
   UserAttributes,
@@ -121,6 +122,8 @@ export interface StoreMessageRequest {
   messageId: string;
   /** The agent's envelope; the pod cannot read it. */
   ciphertext: Buffer;
+  /** A shared post (SHAREDPOST on the feeds) rather than a message (MESSAGESENT). */
+  sharedPost: boolean;
 }
 
 export interface StoreMessageResponse {
@@ -449,6 +452,47 @@ export interface ListConnectionsRequest {
 
 export interface ListConnectionsResponse {
   connections: UserConnection[];
+}
+
+export interface RemoveConnectionRequest {
+  userId: number;
+}
+
+export interface RemoveConnectionResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface RequestRoomMembershipRequest {
+  streamId: string;
+}
+
+export interface RequestRoomMembershipResponse {
+  result?: SuccessResponse | undefined;
+}
+
+export interface SubmitElementsActionRequest {
+  streamId: string;
+  formMessageId: string;
+  actionId: string;
+  /** The agent's envelope of the form id and values. */
+  ciphertext: Buffer;
+}
+
+export interface SubmitElementsActionResponse {
+  timestamp: number;
+}
+
+export interface PublishSystemEventRequest {
+  streamId: string;
+  sourceSystem: string;
+  eventSubtype: string;
+  /** When the other system raised the event (ms); 0 means now. */
+  eventTimestamp: number;
+  parameters?: { [key: string]: any } | undefined;
+}
+
+export interface PublishSystemEventResponse {
+  eventId: string;
 }
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
@@ -1485,7 +1529,7 @@ export const ListRoomMembersResponse: MessageFns<ListRoomMembersResponse> = {
 };
 
 function createBaseStoreMessageRequest(): StoreMessageRequest {
-  return { streamId: "", messageId: "", ciphertext: Buffer.alloc(0) };
+  return { streamId: "", messageId: "", ciphertext: Buffer.alloc(0), sharedPost: false };
 }
 
 export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
@@ -1498,6 +1542,9 @@ export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
     }
     if (message.ciphertext.length !== 0) {
       writer.uint32(26).bytes(message.ciphertext);
+    }
+    if (message.sharedPost !== false) {
+      writer.uint32(32).bool(message.sharedPost);
     }
     return writer;
   },
@@ -1539,6 +1586,14 @@ export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
             message.ciphertext = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sharedPost = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1564,6 +1619,11 @@ export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
         ? globalThis.String(object.message_id)
         : "",
       ciphertext: isSet(object.ciphertext) ? Buffer.from(bytesFromBase64(object.ciphertext)) : Buffer.alloc(0),
+      sharedPost: isSet(object.sharedPost)
+        ? globalThis.Boolean(object.sharedPost)
+        : isSet(object.shared_post)
+        ? globalThis.Boolean(object.shared_post)
+        : false,
     };
   },
 
@@ -1578,6 +1638,9 @@ export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
     if (message.ciphertext.length !== 0) {
       obj.ciphertext = base64FromBytes(message.ciphertext);
     }
+    if (message.sharedPost !== false) {
+      obj.sharedPost = message.sharedPost;
+    }
     return obj;
   },
 
@@ -1589,6 +1652,7 @@ export const StoreMessageRequest: MessageFns<StoreMessageRequest> = {
     message.streamId = object.streamId ?? "";
     message.messageId = object.messageId ?? "";
     message.ciphertext = object.ciphertext ?? Buffer.alloc(0);
+    message.sharedPost = object.sharedPost ?? false;
     return message;
   },
 };
@@ -7281,6 +7345,710 @@ export const ListConnectionsResponse: MessageFns<ListConnectionsResponse> = {
   },
 };
 
+function createBaseRemoveConnectionRequest(): RemoveConnectionRequest {
+  return { userId: 0 };
+}
+
+export const RemoveConnectionRequest: MessageFns<RemoveConnectionRequest> = {
+  encode(message: RemoveConnectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).int64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveConnectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveConnectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveConnectionRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.Number(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.Number(object.user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: RemoveConnectionRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== 0) {
+      obj.userId = Math.round(message.userId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveConnectionRequest>, I>>(base?: I): RemoveConnectionRequest {
+    return RemoveConnectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveConnectionRequest>, I>>(object: I): RemoveConnectionRequest {
+    const message = createBaseRemoveConnectionRequest();
+    message.userId = object.userId ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveConnectionResponse(): RemoveConnectionResponse {
+  return { result: undefined };
+}
+
+export const RemoveConnectionResponse: MessageFns<RemoveConnectionResponse> = {
+  encode(message: RemoveConnectionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveConnectionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveConnectionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveConnectionResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RemoveConnectionResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveConnectionResponse>, I>>(base?: I): RemoveConnectionResponse {
+    return RemoveConnectionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveConnectionResponse>, I>>(object: I): RemoveConnectionResponse {
+    const message = createBaseRemoveConnectionResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRequestRoomMembershipRequest(): RequestRoomMembershipRequest {
+  return { streamId: "" };
+}
+
+export const RequestRoomMembershipRequest: MessageFns<RequestRoomMembershipRequest> = {
+  encode(message: RequestRoomMembershipRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRoomMembershipRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRoomMembershipRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestRoomMembershipRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RequestRoomMembershipRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestRoomMembershipRequest>, I>>(base?: I): RequestRoomMembershipRequest {
+    return RequestRoomMembershipRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestRoomMembershipRequest>, I>>(object: I): RequestRoomMembershipRequest {
+    const message = createBaseRequestRoomMembershipRequest();
+    message.streamId = object.streamId ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestRoomMembershipResponse(): RequestRoomMembershipResponse {
+  return { result: undefined };
+}
+
+export const RequestRoomMembershipResponse: MessageFns<RequestRoomMembershipResponse> = {
+  encode(message: RequestRoomMembershipResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== undefined) {
+      SuccessResponse.encode(message.result, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRoomMembershipResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRoomMembershipResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.result = SuccessResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestRoomMembershipResponse {
+    return { result: isSet(object.result) ? SuccessResponse.fromJSON(object.result) : undefined };
+  },
+
+  toJSON(message: RequestRoomMembershipResponse): unknown {
+    const obj: any = {};
+    if (message.result !== undefined) {
+      obj.result = SuccessResponse.toJSON(message.result);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestRoomMembershipResponse>, I>>(base?: I): RequestRoomMembershipResponse {
+    return RequestRoomMembershipResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestRoomMembershipResponse>, I>>(
+    object: I,
+  ): RequestRoomMembershipResponse {
+    const message = createBaseRequestRoomMembershipResponse();
+    message.result = (object.result !== undefined && object.result !== null)
+      ? SuccessResponse.fromPartial(object.result)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSubmitElementsActionRequest(): SubmitElementsActionRequest {
+  return { streamId: "", formMessageId: "", actionId: "", ciphertext: Buffer.alloc(0) };
+}
+
+export const SubmitElementsActionRequest: MessageFns<SubmitElementsActionRequest> = {
+  encode(message: SubmitElementsActionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.formMessageId !== "") {
+      writer.uint32(18).string(message.formMessageId);
+    }
+    if (message.actionId !== "") {
+      writer.uint32(26).string(message.actionId);
+    }
+    if (message.ciphertext.length !== 0) {
+      writer.uint32(34).bytes(message.ciphertext);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitElementsActionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitElementsActionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formMessageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ciphertext = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitElementsActionRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      formMessageId: isSet(object.formMessageId)
+        ? globalThis.String(object.formMessageId)
+        : isSet(object.form_message_id)
+        ? globalThis.String(object.form_message_id)
+        : "",
+      actionId: isSet(object.actionId)
+        ? globalThis.String(object.actionId)
+        : isSet(object.action_id)
+        ? globalThis.String(object.action_id)
+        : "",
+      ciphertext: isSet(object.ciphertext) ? Buffer.from(bytesFromBase64(object.ciphertext)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SubmitElementsActionRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.formMessageId !== "") {
+      obj.formMessageId = message.formMessageId;
+    }
+    if (message.actionId !== "") {
+      obj.actionId = message.actionId;
+    }
+    if (message.ciphertext.length !== 0) {
+      obj.ciphertext = base64FromBytes(message.ciphertext);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitElementsActionRequest>, I>>(base?: I): SubmitElementsActionRequest {
+    return SubmitElementsActionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitElementsActionRequest>, I>>(object: I): SubmitElementsActionRequest {
+    const message = createBaseSubmitElementsActionRequest();
+    message.streamId = object.streamId ?? "";
+    message.formMessageId = object.formMessageId ?? "";
+    message.actionId = object.actionId ?? "";
+    message.ciphertext = object.ciphertext ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSubmitElementsActionResponse(): SubmitElementsActionResponse {
+  return { timestamp: 0 };
+}
+
+export const SubmitElementsActionResponse: MessageFns<SubmitElementsActionResponse> = {
+  encode(message: SubmitElementsActionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timestamp !== 0) {
+      writer.uint32(8).int64(message.timestamp);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitElementsActionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitElementsActionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timestamp = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitElementsActionResponse {
+    return { timestamp: isSet(object.timestamp) ? globalThis.Number(object.timestamp) : 0 };
+  },
+
+  toJSON(message: SubmitElementsActionResponse): unknown {
+    const obj: any = {};
+    if (message.timestamp !== 0) {
+      obj.timestamp = Math.round(message.timestamp);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitElementsActionResponse>, I>>(base?: I): SubmitElementsActionResponse {
+    return SubmitElementsActionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitElementsActionResponse>, I>>(object: I): SubmitElementsActionResponse {
+    const message = createBaseSubmitElementsActionResponse();
+    message.timestamp = object.timestamp ?? 0;
+    return message;
+  },
+};
+
+function createBasePublishSystemEventRequest(): PublishSystemEventRequest {
+  return { streamId: "", sourceSystem: "", eventSubtype: "", eventTimestamp: 0, parameters: undefined };
+}
+
+export const PublishSystemEventRequest: MessageFns<PublishSystemEventRequest> = {
+  encode(message: PublishSystemEventRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.streamId !== "") {
+      writer.uint32(10).string(message.streamId);
+    }
+    if (message.sourceSystem !== "") {
+      writer.uint32(18).string(message.sourceSystem);
+    }
+    if (message.eventSubtype !== "") {
+      writer.uint32(26).string(message.eventSubtype);
+    }
+    if (message.eventTimestamp !== 0) {
+      writer.uint32(32).int64(message.eventTimestamp);
+    }
+    if (message.parameters !== undefined) {
+      Struct.encode(Struct.wrap(message.parameters), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishSystemEventRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishSystemEventRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streamId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sourceSystem = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.eventSubtype = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.eventTimestamp = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishSystemEventRequest {
+    return {
+      streamId: isSet(object.streamId)
+        ? globalThis.String(object.streamId)
+        : isSet(object.stream_id)
+        ? globalThis.String(object.stream_id)
+        : "",
+      sourceSystem: isSet(object.sourceSystem)
+        ? globalThis.String(object.sourceSystem)
+        : isSet(object.source_system)
+        ? globalThis.String(object.source_system)
+        : "",
+      eventSubtype: isSet(object.eventSubtype)
+        ? globalThis.String(object.eventSubtype)
+        : isSet(object.event_subtype)
+        ? globalThis.String(object.event_subtype)
+        : "",
+      eventTimestamp: isSet(object.eventTimestamp)
+        ? globalThis.Number(object.eventTimestamp)
+        : isSet(object.event_timestamp)
+        ? globalThis.Number(object.event_timestamp)
+        : 0,
+      parameters: isObject(object.parameters) ? object.parameters : undefined,
+    };
+  },
+
+  toJSON(message: PublishSystemEventRequest): unknown {
+    const obj: any = {};
+    if (message.streamId !== "") {
+      obj.streamId = message.streamId;
+    }
+    if (message.sourceSystem !== "") {
+      obj.sourceSystem = message.sourceSystem;
+    }
+    if (message.eventSubtype !== "") {
+      obj.eventSubtype = message.eventSubtype;
+    }
+    if (message.eventTimestamp !== 0) {
+      obj.eventTimestamp = Math.round(message.eventTimestamp);
+    }
+    if (message.parameters !== undefined) {
+      obj.parameters = message.parameters;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishSystemEventRequest>, I>>(base?: I): PublishSystemEventRequest {
+    return PublishSystemEventRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishSystemEventRequest>, I>>(object: I): PublishSystemEventRequest {
+    const message = createBasePublishSystemEventRequest();
+    message.streamId = object.streamId ?? "";
+    message.sourceSystem = object.sourceSystem ?? "";
+    message.eventSubtype = object.eventSubtype ?? "";
+    message.eventTimestamp = object.eventTimestamp ?? 0;
+    message.parameters = object.parameters ?? undefined;
+    return message;
+  },
+};
+
+function createBasePublishSystemEventResponse(): PublishSystemEventResponse {
+  return { eventId: "" };
+}
+
+export const PublishSystemEventResponse: MessageFns<PublishSystemEventResponse> = {
+  encode(message: PublishSystemEventResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishSystemEventResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishSystemEventResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishSystemEventResponse {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PublishSystemEventResponse): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishSystemEventResponse>, I>>(base?: I): PublishSystemEventResponse {
+    return PublishSystemEventResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishSystemEventResponse>, I>>(object: I): PublishSystemEventResponse {
+    const message = createBasePublishSystemEventResponse();
+    message.eventId = object.eventId ?? "";
+    return message;
+  },
+};
+
 /**
  * The public Pod API. Every RPC but Authenticate needs the caller's session token
  * in the `session-token` metadata entry.
@@ -7679,6 +8447,33 @@ export const PodServiceService = {
       Buffer.from(ListConnectionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListConnectionsResponse => ListConnectionsResponse.decode(value),
   },
+  /** Ends an accepted connection, whichever user asked for it. */
+  removeConnection: {
+    path: "/symphony.pod.v1.PodService/RemoveConnection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveConnectionRequest): Buffer =>
+      Buffer.from(RemoveConnectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveConnectionRequest => RemoveConnectionRequest.decode(value),
+    responseSerialize: (value: RemoveConnectionResponse): Buffer =>
+      Buffer.from(RemoveConnectionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveConnectionResponse => RemoveConnectionResponse.decode(value),
+  },
+  /**
+   * Asks the owners of a room the caller does not belong to to let them in
+   * (USERREQUESTEDTOJOINROOM on the owners' feeds). Not part of the public API: clients do this.
+   */
+  requestRoomMembership: {
+    path: "/symphony.pod.v1.PodService/RequestRoomMembership" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestRoomMembershipRequest): Buffer =>
+      Buffer.from(RequestRoomMembershipRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestRoomMembershipRequest => RequestRoomMembershipRequest.decode(value),
+    responseSerialize: (value: RequestRoomMembershipResponse): Buffer =>
+      Buffer.from(RequestRoomMembershipResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestRoomMembershipResponse => RequestRoomMembershipResponse.decode(value),
+  },
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage: {
     path: "/symphony.pod.v1.PodService/SuppressMessage" as const,
@@ -7701,6 +8496,36 @@ export const PodServiceService = {
     responseSerialize: (value: StoreMessageResponse): Buffer =>
       Buffer.from(StoreMessageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StoreMessageResponse => StoreMessageResponse.decode(value),
+  },
+  /**
+   * Announces a form answer the agent has encrypted (SYMPHONYELEMENTSACTION) to the author of
+   * the form's message; the caller must be a member.
+   */
+  submitElementsAction: {
+    path: "/symphony.pod.v1.PodService/SubmitElementsAction" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SubmitElementsActionRequest): Buffer =>
+      Buffer.from(SubmitElementsActionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitElementsActionRequest => SubmitElementsActionRequest.decode(value),
+    responseSerialize: (value: SubmitElementsActionResponse): Buffer =>
+      Buffer.from(SubmitElementsActionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitElementsActionResponse => SubmitElementsActionResponse.decode(value),
+  },
+  /**
+   * Announces an event raised by another system (GENERICSYSTEMEVENT) to the stream's members.
+   * Admin roles only; no REST route.
+   */
+  publishSystemEvent: {
+    path: "/symphony.pod.v1.PodService/PublishSystemEvent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PublishSystemEventRequest): Buffer =>
+      Buffer.from(PublishSystemEventRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PublishSystemEventRequest => PublishSystemEventRequest.decode(value),
+    responseSerialize: (value: PublishSystemEventResponse): Buffer =>
+      Buffer.from(PublishSystemEventResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishSystemEventResponse => PublishSystemEventResponse.decode(value),
   },
   listMessages: {
     path: "/symphony.pod.v1.PodService/ListMessages" as const,
@@ -7780,10 +8605,27 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   rejectConnection: handleUnaryCall<RejectConnectionRequest, RejectConnectionResponse>;
   getConnection: handleUnaryCall<GetConnectionRequest, GetConnectionResponse>;
   listConnections: handleUnaryCall<ListConnectionsRequest, ListConnectionsResponse>;
+  /** Ends an accepted connection, whichever user asked for it. */
+  removeConnection: handleUnaryCall<RemoveConnectionRequest, RemoveConnectionResponse>;
+  /**
+   * Asks the owners of a room the caller does not belong to to let them in
+   * (USERREQUESTEDTOJOINROOM on the owners' feeds). Not part of the public API: clients do this.
+   */
+  requestRoomMembership: handleUnaryCall<RequestRoomMembershipRequest, RequestRoomMembershipResponse>;
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage: handleUnaryCall<SuppressMessageRequest, SuppressMessageResponse>;
   /** Stores a message the agent has already encrypted; the caller must be a member. */
   storeMessage: handleUnaryCall<StoreMessageRequest, StoreMessageResponse>;
+  /**
+   * Announces a form answer the agent has encrypted (SYMPHONYELEMENTSACTION) to the author of
+   * the form's message; the caller must be a member.
+   */
+  submitElementsAction: handleUnaryCall<SubmitElementsActionRequest, SubmitElementsActionResponse>;
+  /**
+   * Announces an event raised by another system (GENERICSYSTEMEVENT) to the stream's members.
+   * Admin roles only; no REST route.
+   */
+  publishSystemEvent: handleUnaryCall<PublishSystemEventRequest, PublishSystemEventResponse>;
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
   getMessage: handleUnaryCall<GetMessageRequest, GetMessageResponse>;
   /** Public profiles by id, for rendering mentions. */
@@ -8369,6 +9211,41 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListConnectionsResponse) => void,
   ): ClientUnaryCall;
+  /** Ends an accepted connection, whichever user asked for it. */
+  removeConnection(
+    request: RemoveConnectionRequest,
+    callback: (error: ServiceError | null, response: RemoveConnectionResponse) => void,
+  ): ClientUnaryCall;
+  removeConnection(
+    request: RemoveConnectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveConnectionResponse) => void,
+  ): ClientUnaryCall;
+  removeConnection(
+    request: RemoveConnectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveConnectionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Asks the owners of a room the caller does not belong to to let them in
+   * (USERREQUESTEDTOJOINROOM on the owners' feeds). Not part of the public API: clients do this.
+   */
+  requestRoomMembership(
+    request: RequestRoomMembershipRequest,
+    callback: (error: ServiceError | null, response: RequestRoomMembershipResponse) => void,
+  ): ClientUnaryCall;
+  requestRoomMembership(
+    request: RequestRoomMembershipRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestRoomMembershipResponse) => void,
+  ): ClientUnaryCall;
+  requestRoomMembership(
+    request: RequestRoomMembershipRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestRoomMembershipResponse) => void,
+  ): ClientUnaryCall;
   /** Hides a message from every reader and tells the stream's members (MESSAGESUPPRESSED). */
   suppressMessage(
     request: SuppressMessageRequest,
@@ -8400,6 +9277,44 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StoreMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Announces a form answer the agent has encrypted (SYMPHONYELEMENTSACTION) to the author of
+   * the form's message; the caller must be a member.
+   */
+  submitElementsAction(
+    request: SubmitElementsActionRequest,
+    callback: (error: ServiceError | null, response: SubmitElementsActionResponse) => void,
+  ): ClientUnaryCall;
+  submitElementsAction(
+    request: SubmitElementsActionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitElementsActionResponse) => void,
+  ): ClientUnaryCall;
+  submitElementsAction(
+    request: SubmitElementsActionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitElementsActionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Announces an event raised by another system (GENERICSYSTEMEVENT) to the stream's members.
+   * Admin roles only; no REST route.
+   */
+  publishSystemEvent(
+    request: PublishSystemEventRequest,
+    callback: (error: ServiceError | null, response: PublishSystemEventResponse) => void,
+  ): ClientUnaryCall;
+  publishSystemEvent(
+    request: PublishSystemEventRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishSystemEventResponse) => void,
+  ): ClientUnaryCall;
+  publishSystemEvent(
+    request: PublishSystemEventRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishSystemEventResponse) => void,
   ): ClientUnaryCall;
   listMessages(
     request: ListMessagesRequest,
@@ -8569,9 +9484,17 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetConnectionResponse": GetConnectionResponse,
     ".symphony.pod.v1.ListConnectionsRequest": ListConnectionsRequest,
     ".symphony.pod.v1.ListConnectionsResponse": ListConnectionsResponse,
+    ".symphony.pod.v1.RemoveConnectionRequest": RemoveConnectionRequest,
+    ".symphony.pod.v1.RemoveConnectionResponse": RemoveConnectionResponse,
+    ".symphony.pod.v1.RequestRoomMembershipRequest": RequestRoomMembershipRequest,
+    ".symphony.pod.v1.RequestRoomMembershipResponse": RequestRoomMembershipResponse,
+    ".symphony.pod.v1.SubmitElementsActionRequest": SubmitElementsActionRequest,
+    ".symphony.pod.v1.SubmitElementsActionResponse": SubmitElementsActionResponse,
+    ".symphony.pod.v1.PublishSystemEventRequest": PublishSystemEventRequest,
+    ".symphony.pod.v1.PublishSystemEventResponse": PublishSystemEventResponse,
     ".symphony.pod.v1.PodService": PodServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
   options: {
     services: {
       "PodService": {
@@ -8729,6 +9652,16 @@ export const protoMetadata: ProtoMetadata = {
           "ListConnections": {
             "http": HttpRule.decode(Buffer.from("Ygtjb25uZWN0aW9ucxIXL3BvZC92MS9jb25uZWN0aW9uL2xpc3Q=", "base64")),
           },
+          "RemoveConnection": {
+            "http": HttpRule.decode(
+              Buffer.from("YgZyZXN1bHQiKC9wb2QvdjEvY29ubmVjdGlvbi91c2VyL3t1c2VyX2lkfS9yZW1vdmU=", "base64"),
+            ),
+          },
+          "RequestRoomMembership": {
+            "http": HttpRule.decode(
+              Buffer.from("YgZyZXN1bHQiKy9wb2QvdjEvcm9vbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL3JlcXVlc3Q=", "base64"),
+            ),
+          },
           "SuppressMessage": {
             "http": HttpRule.decode(
               Buffer.from(
@@ -8772,6 +9705,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
