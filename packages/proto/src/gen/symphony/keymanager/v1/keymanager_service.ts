@@ -2126,6 +2126,7 @@ export const KeyManagerServiceService = {
   /**
    * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
    * clients that encrypt themselves; the key manager never sees their private key.
+   * The path is the one Allegro fetches wrapped content keys from (on the pod's keystore there).
    */
   getWrappedContentKey: {
     path: "/symphony.keymanager.v1.KeyManagerService/GetWrappedContentKey" as const,
@@ -2237,6 +2238,7 @@ export interface KeyManagerServiceServer extends UntypedServiceImplementation {
   /**
    * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
    * clients that encrypt themselves; the key manager never sees their private key.
+   * The path is the one Allegro fetches wrapped content keys from (on the pod's keystore there).
    */
   getWrappedContentKey: handleUnaryCall<GetWrappedContentKeyRequest, GetWrappedContentKeyResponse>;
   /**
@@ -2334,6 +2336,7 @@ export interface KeyManagerServiceClient extends Client {
   /**
    * The stream key wrapped to the caller's registered RSA public key (RSA-OAEP-256), for
    * clients that encrypt themselves; the key manager never sees their private key.
+   * The path is the one Allegro fetches wrapped content keys from (on the pod's keystore there).
    */
   getWrappedContentKey(
     request: GetWrappedContentKeyRequest,
@@ -2531,6 +2534,10 @@ export const protoMetadata: ProtoMetadata = {
           "Logout": {
             "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhAvcmVsYXkvdjEvbG9nb3V0", "base64")),
+          },
+          "GetWrappedContentKey": {
+            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
+            "http": HttpRule.decode(Buffer.from("EiAva2V5c3RvcmUvd3JhcHBlZENvbnRlbnRLZXlzL29uZQ==", "base64")),
           },
           "RotateContentKey": {
             "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
