@@ -6,10 +6,8 @@ import {
   inSpan,
   invalidArgument,
   meter,
-  metadataOf,
   notFound,
   permissionDenied,
-  SESSION_TOKEN,
   SPAN,
   unary,
   type CallContext,
@@ -19,10 +17,9 @@ import {
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import type { V4Event } from "@symphony/proto/agent/v1/events";
 import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
-import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
-import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
 import { readEventContent } from "./decrypt.js";
+import type { ProfileCache } from "./profiles.js";
 import type { FeedStore, V4AckState } from "./feeds.js";
 import { authenticateCaller, type Caller } from "./principal.js";
 import { Event } from "@symphony/proto/events/v1/events";
@@ -39,12 +36,12 @@ const OPERATOR_ROLES = ["SUPER_ADMINISTRATOR", "USER_PROVISIONING"];
 export interface DatafeedDeps {
   feeds: FeedStore;
   v4Acks: V4AckState;
-  pod: PodServiceClient;
   podInternal: PodInternalServiceClient;
   keys: ContentKeyCache;
   sessions: TokenVerifier;
   keyManagerTokens: TokenVerifier;
   pollMs: number;
+  profiles: ProfileCache;
 }
 
 const lag = meter.createHistogram("symphony.datafeed.lag", {
@@ -54,7 +51,7 @@ const lag = meter.createHistogram("symphony.datafeed.lag", {
 });
 
 export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
-  const { feeds, pod } = deps;
+  const { feeds } = deps;
   const auth = (ctx: Parameters<typeof authenticateCaller>[0]) => authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
 
   /** The user whose feeds an operator manages; anyone else is refused. */
@@ -74,8 +71,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
   const toV4Events = async (c: Caller, feedId: string, messages: JsMsg[]): Promise<V4Event[]> => {
     const events = messages.map((m) => Event.decode(m.data));
     const ids = usersOf(events);
-    const { users } = ids.length ? await unary(pod, pod.getUsers, { userIds: ids }, metadataOf({ [SESSION_TOKEN]: c.sessionToken })) : { users: [] as UserV2[] };
-    const profiles = new Map(users.map((u) => [u.id, u]));
+    const profiles = await deps.profiles.get(ids, c.sessionToken);
     const read = trace.getActiveSpan()?.spanContext();
     const out: V4Event[] = [];
     for (const [i, e] of events.entries()) {

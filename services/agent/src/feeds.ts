@@ -12,6 +12,8 @@ const MAX_BATCH = 100;
 // v5 ids have the form the official clients look for; v4 ids are plain, so neither API reads the other's feeds.
 const FEED_ID = { v5: /^[^\s_]+_f(_[^\s_]+)?$/, v4: /^[0-9a-f]{24}$/ };
 const TAG = /^[A-Za-z0-9-]{1,100}$/;
+const DESCRIBED_TTL_MS = 30_000;
+const MAX_DESCRIBED = 20_000;
 
 export type FeedKind = keyof typeof FEED_ID;
 
@@ -44,6 +46,8 @@ function natsFailure(err: unknown): Error {
 }
 
 export class FeedStore {
+  private readonly described = new Map<string, { info: ConsumerInfo; until: number }>();
+
   constructor(
     private readonly bus: Bus,
     private readonly streamName: string,
@@ -89,19 +93,33 @@ export class FeedStore {
     return { id, kind, owner, createdAt, consumer };
   }
 
-  /** The caller's feed; another user's feed or a missing one is the same 400. */
+  /**
+   * The caller's feed; another user's feed or a missing one is the same 400. The consumer's name
+   * derives from owner and feed id, so a described consumer is remembered for a while: asking
+   * JetStream on every read would queue hundreds of API calls a second on its API handler.
+   */
   async get(owner: number, feedId: string, kind: FeedKind): Promise<Feed> {
     if (!FEED_ID[kind].test(feedId) || feedId.length > 128) throw feedGone();
     const consumer = this.consumerName(owner, feedId);
-    const info = await this.bus.jsm.consumers.info(this.streamName, consumer).catch((err: unknown) => {
-      throw natsFailure(err);
-    });
+    const known = this.described.get(consumer);
+    const info =
+      known && known.until > Date.now()
+        ? known.info
+        : await this.bus.jsm.consumers.info(this.streamName, consumer).catch((err: unknown) => {
+            throw natsFailure(err);
+          });
     const d = JSON.parse(info.config.description ?? "{}") as Description;
     if (d.owner !== owner || d.feedId !== feedId || d.kind !== kind) throw feedGone();
+    if (!known || known.info !== info) {
+      if (this.described.size >= MAX_DESCRIBED) this.described.clear();
+      // Never past the idle TTL: a feed JetStream forgot must answer 400 on its next read.
+      this.described.set(consumer, { info, until: Date.now() + Math.min(DESCRIBED_TTL_MS, this.idleTtlMs / 2) });
+    }
     return { id: feedId, kind, owner, createdAt: d.createdAt, consumer, info };
   }
 
   async delete(feed: Feed): Promise<void> {
+    this.described.delete(feed.consumer);
     await this.bus.jsm.consumers.delete(this.streamName, feed.consumer);
   }
 
@@ -113,29 +131,33 @@ export class FeedStore {
     await this.bus.nc.flush();
   }
 
-  /** Waits up to pollMs for events, then returns what arrived with the ackId that acknowledges them. */
   /**
-   * Waits up to pollMs for events. With events already waiting it pulls exactly that many, so the
-   * pull completes at once; otherwise it long-polls for the next one. A pull is never cut short:
-   * messages a stopped pull had in flight would only come back after the 30 s ack wait.
+   * Waits up to pollMs for events: a pull of one event completes at once when events wait and
+   * long-polls otherwise; the events that arrived with it (the consumer says how many) share the
+   * answer. A pull is never cut short: messages a stopped pull had in flight would only come back
+   * after the 30 s ack wait.
    */
   async next(feed: Feed, pollMs: number, limit = MAX_BATCH): Promise<{ messages: JsMsg[]; ackId: string }> {
     const info = feed.info ?? (await this.bus.jsm.consumers.info(this.streamName, feed.consumer).catch((err: unknown) => {
       throw natsFailure(err);
     }));
     const consumer = this.bus.js.consumers.getConsumerFromInfo(info);
-    const waiting = Math.min(info.num_pending, limit, MAX_BATCH);
     const messages: JsMsg[] = [];
-    if (waiting > 0) {
-      for await (const m of await consumer.fetch({ max_messages: waiting, expires: Math.max(1000, pollMs) })) messages.push(m);
-    } else {
+    try {
       const m = await consumer.next({ expires: Math.max(1000, pollMs) });
       if (m) {
         messages.push(m);
-        // Events that arrived with it share the answer.
         const more = Math.min(m.info.pending, limit - 1, MAX_BATCH - 1);
         if (more > 0) for await (const n of await consumer.fetch({ max_messages: more, expires: 1000 })) messages.push(n);
       }
+    } catch (err) {
+      // A pull on a consumer deleted meanwhile (elsewhere, or idle too long) only times out:
+      // ask JetStream whether the feed still exists, so a gone feed is the 400 clients expect.
+      this.described.delete(feed.consumer);
+      await this.bus.jsm.consumers.info(this.streamName, feed.consumer).catch((e: unknown) => {
+        throw natsFailure(e);
+      });
+      throw natsFailure(err);
     }
     // The ack subject travels in the ackId, so whichever replica serves the next read can ack.
     // The client's JsMsg type hides it, its implementation exposes it.

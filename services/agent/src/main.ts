@@ -19,6 +19,7 @@ import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanage
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import { ContentKeyCache } from "./content-keys.js";
+import { ProfileCache } from "./profiles.js";
 import { FeedStore, V4AckState } from "./feeds.js";
 import { agentService } from "./service.js";
 
@@ -73,6 +74,7 @@ const server = await startGrpcServer({
           feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser, config.datafeedTtlMs),
           v4Acks: await V4AckState.open(bus, `${config.eventsStream}_V4_ACKS`, config.datafeedTtlMs),
           pollMs: config.datafeedPollMs,
+          profiles: new ProfileCache(pod),
         })),
     },
   ],
