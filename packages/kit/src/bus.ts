@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 
 export interface Bus {
   nc: NatsConnection;
@@ -26,4 +26,15 @@ export async function connectBus(url: string, name: string): Promise<Bus> {
       await nc.drain();
     },
   };
+}
+
+/** Creates the stream, or brings an existing one to this configuration. */
+export async function ensureStream(bus: Bus, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await bus.jsm.streams.info(config.name);
+  } catch {
+    await bus.jsm.streams.add(config);
+    return;
+  }
+  await bus.jsm.streams.update(config.name, config);
 }

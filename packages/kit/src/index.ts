@@ -14,3 +14,4 @@ export * from "./rsa-auth.js";
 export * from "./tokens.js";
 export * from "./trace.js";
 export * from "./telemetry.js";
+export * from "./relay-loop.js";

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, StorageType, type ConsumerConfig, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import { invalidArgument, notFound, unavailable, type Bus } from "@symphony/kit";
+import { ensureStream, invalidArgument, notFound, unavailable, type Bus } from "@symphony/kit";
 
 // Feeds are durable JetStream pull consumers, one per feed, each filtered on its own subjects:
 // the outbox relay publishes one copy of every version to each feed subscribed to its partition
@@ -20,8 +20,8 @@ export const feedSubject = (t: FeedTopology, podId: number, partitionHash: Buffe
 
 const feedFilter = (t: FeedTopology, podId: number, feedHash: Buffer) => `${t.subjectPrefix}.objects.${podId}.*.${feedHash.toString("base64url")}`;
 
-export async function ensureObjectsStream(bus: Bus, t: FeedTopology): Promise<void> {
-  const config = {
+export function ensureObjectsStream(bus: Bus, t: FeedTopology): Promise<void> {
+  return ensureStream(bus, {
     name: t.streamName,
     subjects: [`${t.subjectPrefix}.objects.>`],
     storage: StorageType.File,
@@ -29,13 +29,7 @@ export async function ensureObjectsStream(bus: Bus, t: FeedTopology): Promise<vo
     duplicate_window: nanos(2 * 60_000),
     // Longer than the longest a feed may stay unread (5 days).
     max_age: nanos(7 * 24 * 3_600_000),
-  };
-  try {
-    await bus.jsm.streams.info(t.streamName);
-    await bus.jsm.streams.update(t.streamName, config);
-  } catch {
-    await bus.jsm.streams.add(config);
-  }
+  });
 }
 
 export const feedGone = () => notFound("The feed does not exist or has expired");

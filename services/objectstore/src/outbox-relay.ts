@@ -1,11 +1,9 @@
-import type { Bus, Logger } from "@symphony/kit";
+import { RelayLoop, type Bus, type Logger } from "@symphony/kit";
 import { ObjectNotification } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { feedSubject, type FeedTopology } from "./feeds.js";
 import type { ObjectStore, OutboxRow } from "./store.js";
 
 const BATCH = 256;
-const IDLE_POLL_MS = 1_000;
-const MAX_BACKOFF_MS = 5_000;
 
 /**
  * Announces committed versions to the feeds subscribed to their partition (one copy per feed),
@@ -14,62 +12,28 @@ const MAX_BACKOFF_MS = 5_000;
  * so a committed object is never lost to its feeds.
  */
 export class OutboxRelay {
-  private stopped = false;
-  private pending = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly loop: RelayLoop;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly bus: Bus,
     private readonly topology: FeedTopology,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.loop = new RelayLoop(() => this.publishBatch(), logger, { batch: BATCH, coalesceMs: 0 });
+  }
 
   start(): void {
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** A transaction committed versions: publish them now rather than at the next poll. */
   wake(): void {
-    this.pending = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake();
-    await this.loop;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      this.pending = false;
-      try {
-        const sent = await this.publishBatch();
-        backoff = 100;
-        // Rows committed while publishing go out at once; otherwise poll for rows other replicas (or a crash) left.
-        if (sent === BATCH || this.pending) continue;
-        await this.sleep(IDLE_POLL_MS);
-      } catch (err) {
-        this.logger.warn({ err }, "object outbox relay could not publish; retrying");
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async publishBatch(): Promise<number> {

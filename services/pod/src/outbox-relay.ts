@@ -1,16 +1,12 @@
 import { SpanKind } from "@opentelemetry/api";
 import { headers as natsHeaders, nanos } from "@nats-io/transport-node";
 import { StorageType } from "@nats-io/jetstream";
-import { ATTR, contextFromCarrier, injectIntoHeaders, inSpan, meter, SPAN, type Bus, type Logger } from "@symphony/kit";
+import { ATTR, contextFromCarrier, ensureStream, injectIntoHeaders, inSpan, meter, RelayLoop, SPAN, type Bus, type Logger } from "@symphony/kit";
 import { Event } from "@symphony/proto/events/v1/events";
 import type { OutboxRow, PodStore } from "./store.js";
 
 const BATCH = 256;
-const IDLE_POLL_MS = 1_000;
-// Events committed within this window leave in one batch: a few ms of datafeed latency buys
-// far fewer relay transactions under load.
 const COALESCE_MS = 5;
-const MAX_BACKOFF_MS = 5_000;
 // JetStream drops a republished event it still holds within this window (Nats-Msg-Id).
 const DUPLICATE_WINDOW_MS = 2 * 60_000;
 // A published row is kept this long (replay, inspection), then deleted.
@@ -30,21 +26,15 @@ const backlog = meter.createObservableGauge("symphony.pod.outbox.backlog", {
 
 export const userSubject = (t: EventsTopology, userId: number, type: string) => `${t.subjectPrefix}.events.user.${userId}.${type}`;
 
-export async function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
-  const config = {
+export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
+  return ensureStream(bus, {
     name: t.streamName,
     subjects: [`${t.subjectPrefix}.events.>`],
     storage: StorageType.File,
     // Republishing an outbox row after a crash is dropped by JetStream within this window.
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_age: nanos(7 * 24 * 3_600_000),
-  };
-  try {
-    await bus.jsm.streams.info(t.streamName);
-    await bus.jsm.streams.update(t.streamName, config);
-  } catch {
-    await bus.jsm.streams.add(config);
-  }
+  });
 }
 
 /**
@@ -53,10 +43,7 @@ export async function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<v
  * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
  */
 export class OutboxRelay {
-  private stopped = false;
-  private pending = false;
-  private loop: Promise<void> | undefined;
-  private sleeping: { timer: NodeJS.Timeout; until: number; resolve: () => void } | undefined;
+  private readonly loop: RelayLoop;
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,10 +51,14 @@ export class OutboxRelay {
     private readonly bus: Bus,
     private readonly topology: EventsTopology,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Events committed within COALESCE_MS leave in one batch: a few ms of datafeed latency buys
+    // far fewer relay transactions under load.
+    this.loop = new RelayLoop(() => this.publishBatch(), logger, { batch: BATCH, coalesceMs: COALESCE_MS });
+  }
 
   start(): void {
-    this.loop = this.run();
+    this.loop.start();
     this.pruner = setInterval(() => {
       this.store.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
     }, PRUNE_EVERY_MS);
@@ -76,14 +67,9 @@ export class OutboxRelay {
     backlog.addCallback((r) => this.store.outboxBacklog().then((n) => r.observe(n), () => undefined));
   }
 
-  /** A transaction committed events: publish them within COALESCE_MS. */
+  /** A transaction committed events. */
   wake(): void {
-    this.pending = true;
-    const s = this.sleeping;
-    if (s && s.until > Date.now() + COALESCE_MS) {
-      clearTimeout(s.timer);
-      this.sleep(COALESCE_MS, s.resolve);
-    }
+    this.loop.wake();
   }
 
   /**
@@ -105,41 +91,8 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.pruner);
-    if (this.sleeping) {
-      clearTimeout(this.sleeping.timer);
-      this.sleeping.resolve();
-    }
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      this.pending = false;
-      try {
-        const sent = await this.publishBatch();
-        backoff = 100;
-        if (sent === BATCH) continue;
-      } catch (err) {
-        this.logger.warn({ err }, "outbox relay could not publish; retrying");
-        await new Promise<void>((resolve) => this.sleep(backoff, resolve));
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        continue;
-      }
-      // Rows committed while publishing, or later, wake the loop early; otherwise poll for
-      // rows other replicas (or a crash) left behind.
-      await new Promise<void>((resolve) => this.sleep(this.pending ? COALESCE_MS : IDLE_POLL_MS, resolve));
-    }
-  }
-
-  private sleep(ms: number, resolve: () => void): void {
-    const timer = setTimeout(() => {
-      this.sleeping = undefined;
-      resolve();
-    }, ms);
-    this.sleeping = { timer, until: Date.now() + ms, resolve };
+    await this.loop.stop();
   }
 
   /** One event to each recipient, as a span of the trace of the request that wrote it. */
