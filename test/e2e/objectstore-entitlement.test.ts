@@ -1,4 +1,4 @@
-import { createClient, unary } from "@symphony/kit";
+import { createClient, metadataOf, SESSION_TOKEN, status, unary } from "@symphony/kit";
 import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { hashToUrlSafe, idHash, namedUserIdObject } from "@symphony/sdk/hash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,8 @@ afterAll(async () => {
 
 describe("object store entitlement", () => {
   const admin = () => createClient(ObjectStoreAdminServiceClient, env.mesh.grpcAddresses.objectstore);
-  const setEnabled = (enabled: boolean) => unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled });
+  const operator = () => metadataOf({ [SESSION_TOKEN]: env.admin.sessionToken });
+  const setEnabled = (enabled: boolean) => unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled }, operator());
   const partitionId = () => namedUserIdObject(bot.userId, "entitlement");
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${env.mesh.gatewayUrl}/object/v1${path}`, {
@@ -48,9 +49,15 @@ describe("object store entitlement", () => {
     for (const res of await everyKindOfCall()) expect(res).toEqual({ status: 403, body: DISABLED });
   });
 
+  it("lets only the pod's operators change it", async () => {
+    const asBot = metadataOf({ [SESSION_TOKEN]: bot.bot.sessionToken });
+    await expect(unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled: true }, asBot)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled: true })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+  });
+
   it("follows the entitlement when an operator changes it at run time, both ways", async () => {
     await setEnabled(true);
-    expect(await unary(admin(), admin().getPodEntitlement, { podId: POD_ID })).toEqual({ enabled: true });
+    expect(await unary(admin(), admin().getPodEntitlement, { podId: POD_ID }, operator())).toEqual({ enabled: true });
     await expect.poll(async () => (await call("POST", "/partitions/upsert", { partitionId: partitionId() })).status).toBe(200);
     for (const res of await everyKindOfCall()) expect(res.body).not.toEqual(DISABLED);
 

@@ -76,7 +76,7 @@ const server = await startGrpcServer({
     {
       name: "symphony.objectstore.v1.ObjectStoreAdminService",
       definition: ObjectStoreAdminServiceService,
-      implementation: unaryService(logger, objectStoreAdminService({ entitlements })),
+      implementation: unaryService(logger, objectStoreAdminService({ entitlements, pods })),
     },
   ],
 });

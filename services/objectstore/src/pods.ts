@@ -50,6 +50,14 @@ export class Pods {
     throw unauthenticated();
   }
 
+  /** The caller's roles in its own pod; a disabled user has none. */
+  async roles(caller: Caller): Promise<string[]> {
+    const link = this.byId.get(caller.podId);
+    if (!link) return [];
+    const { active, roles } = await unary(link.internal, link.internal.getUserRoles, { userId: caller.userId });
+    return active ? roles : [];
+  }
+
   async isMember(caller: Caller, streamId: string): Promise<boolean> {
     const link = this.byId.get(caller.podId);
     if (!link) return false;

@@ -1,4 +1,4 @@
-import { invalidArgument, SESSION_TOKEN, type CallContext, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, permissionDenied, SESSION_TOKEN, type CallContext, type UnaryHandlers } from "@symphony/kit";
 import type { ObjectStoreAdminServiceServer, ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { Access } from "./access.js";
 import type { Entitlements } from "./entitlements.js";
@@ -45,15 +45,27 @@ const requirePodId = (podId: number) => {
   return podId;
 };
 
-/** Operator calls; reachable only inside the mesh. */
-export function objectStoreAdminService(deps: Pick<ObjectStoreDeps, "entitlements">): UnaryHandlers<ObjectStoreAdminServiceServer> {
+// The pod's operators: the bootstrap admin service account holds USER_PROVISIONING.
+const OPERATOR_ROLES = ["SUPER_ADMINISTRATOR", "USER_PROVISIONING"];
+
+/**
+ * Operator calls (gRPC only, no REST route): an operator of a pod decides whether that pod uses
+ * the object store, and nobody else's.
+ */
+export function objectStoreAdminService(deps: Pick<ObjectStoreDeps, "entitlements" | "pods">): UnaryHandlers<ObjectStoreAdminServiceServer> {
+  const operatorOf = async (ctx: CallContext, podId: number) => {
+    const caller = await deps.pods.authenticate(ctx.metadata.get(SESSION_TOKEN)[0]?.toString());
+    requirePodId(podId);
+    if (caller.podId !== podId || !(await deps.pods.roles(caller)).some((r) => OPERATOR_ROLES.includes(r))) throw permissionDenied();
+    return podId;
+  };
   return {
-    async setEntitlement(req) {
-      await deps.entitlements.set(requirePodId(req.podId), req.enabled);
+    async setEntitlement(req, ctx) {
+      await deps.entitlements.set(await operatorOf(ctx, req.podId), req.enabled);
       return {};
     },
-    async getPodEntitlement(req) {
-      return { enabled: deps.entitlements.enabled(requirePodId(req.podId)) };
+    async getPodEntitlement(req, ctx) {
+      return { enabled: deps.entitlements.enabled(await operatorOf(ctx, req.podId)) };
     },
   };
 }

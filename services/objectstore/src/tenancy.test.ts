@@ -47,6 +47,8 @@ const schema = uniqueName("test_objectstore");
 const topology = { streamName: schema.toUpperCase(), subjectPrefix: schema };
 const bucket = `${schema.toUpperCase()}_ENTITLEMENTS`;
 const USER = 7;
+// The pod's operator (its bootstrap admin holds USER_PROVISIONING).
+const OPERATOR = 1;
 
 interface FakePod {
   podId: number;
@@ -55,6 +57,7 @@ interface FakePod {
   server: RunningServer;
   client: PodInternalServiceClient;
   token: string;
+  operatorToken: string;
   streamId: string;
 }
 
@@ -78,9 +81,12 @@ async function startPod(podId: number): Promise<FakePod> {
       {
         name: "symphony.pod.v1.PodInternalService",
         definition: PodInternalServiceService,
-        implementation: unaryService<Pick<PodInternalServiceServer, "getSessionTokenKeys" | "checkMembership">>(logger, {
+        implementation: unaryService<Pick<PodInternalServiceServer, "getSessionTokenKeys" | "checkMembership" | "getUserRoles">>(logger, {
           async getSessionTokenKeys() {
             return { jwks: JSON.stringify(issuer.jwks) };
+          },
+          async getUserRoles(req) {
+            return { active: true, roles: req.userId === OPERATOR ? ["USER_PROVISIONING"] : ["INDIVIDUAL"] };
           },
           async checkMembership(req) {
             const member = members.has(`${req.streamId}:${req.userId}`);
@@ -93,7 +99,7 @@ async function startPod(podId: number): Promise<FakePod> {
   const streamId = newSymphonyId();
   members.add(`${streamId}:${USER}`);
   const client = createClient(PodInternalServiceClient, `127.0.0.1:${server.port}`);
-  return { podId, issuer, members, server, client, token: await issuer.issue(USER, `bot-of-pod-${podId}`), streamId };
+  return { podId, issuer, members, server, client, token: await issuer.issue(USER, `bot-of-pod-${podId}`), operatorToken: await issuer.issue(OPERATOR, "admin"), streamId };
 }
 
 beforeAll(async () => {
@@ -122,7 +128,7 @@ beforeAll(async () => {
         definition: ObjectStoreServiceService,
         implementation: unaryService(logger, objectStoreService({ store, pods: links, entitlements, feeds: new FeedQueues(bus, topology), published: () => relay.wake() })),
       },
-      { name: "symphony.objectstore.v1.ObjectStoreAdminService", definition: ObjectStoreAdminServiceService, implementation: unaryService(logger, objectStoreAdminService({ entitlements })) },
+      { name: "symphony.objectstore.v1.ObjectStoreAdminService", definition: ObjectStoreAdminServiceService, implementation: unaryService(logger, objectStoreAdminService({ entitlements, pods: links })) },
     ],
   });
   api = createClient(ObjectStoreServiceClient, `127.0.0.1:${objectStore.port}`);
@@ -231,13 +237,18 @@ describe("tenancy", () => {
   it("applies each pod's entitlement at run time, in every replica", async () => {
     const [one, two] = pods as [FakePod, FakePod];
     const replica = await Entitlements.open(bus, bucket, true, logger);
-    await unary(admin, admin.setEntitlement, { podId: two.podId, enabled: false });
+    // Only the pod's own operator decides: not its other users, not another pod's operator.
+    for (const token of [two.token, one.operatorToken]) {
+      await expect(unary(admin, admin.setEntitlement, { podId: two.podId, enabled: false }, as(token))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+    }
+    await expect(unary(admin, admin.setEntitlement, { podId: two.podId, enabled: false })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await unary(admin, admin.setEntitlement, { podId: two.podId, enabled: false }, as(two.operatorToken));
     await expect(unary(api, api.getPartition, { partitionHash }, as(two.token))).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: DISABLED_MESSAGE });
     await expect(unary(api, api.getEntitlement, {}, as(two.token))).resolves.toEqual({ enabled: false });
     await unary(api, api.getPartition, { partitionHash }, as(one.token));
     await vi.waitFor(() => expect(replica.enabled(two.podId)).toBe(false));
 
-    await unary(admin, admin.setEntitlement, { podId: two.podId, enabled: true });
+    await unary(admin, admin.setEntitlement, { podId: two.podId, enabled: true }, as(two.operatorToken));
     await unary(api, api.getPartition, { partitionHash }, as(two.token));
     await vi.waitFor(() => expect(replica.enabled(two.podId)).toBe(true));
     // Pods the bucket does not name get the configured default.
