@@ -59,7 +59,7 @@ export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
     provider: { getMigrations: async () => opts.migrations },
     migrationTableSchema: opts.schema,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrateToLatest(migrator);
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     await db.destroy();
@@ -70,4 +70,18 @@ export async function openDb<DB>(opts: DbOptions): Promise<Kysely<DB>> {
     process.exit(0);
   }
   return db;
+}
+
+/**
+ * The migrator looks for its own table by scanning the catalog of every schema; another service or
+ * tenant dropping its schema meanwhile makes that scan fail with "schema does not exist" (3F000)
+ * before any migration ran. That scan is retried; a failing migration is not.
+ */
+async function migrateToLatest(migrator: Migrator): ReturnType<Migrator["migrateToLatest"]> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await migrator.migrateToLatest();
+    const droppedElsewhere = (outcome.error as { code?: string } | undefined)?.code === "3F000" && !outcome.results?.length;
+    if (!droppedElsewhere || attempt === 5) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
 }
