@@ -54,6 +54,10 @@ const result = await withMesh({}, async (mesh, admin) => {
     }
   });
 
+  // One message per room first, so the measured rates start with warm key and profile caches.
+  await Promise.all(rooms.map((room, i) => fleet[i * roomSize]!.bot.sendMessage(room, "<messageML>warm-up</messageML>")));
+  await sleep(3000);
+
   const perRate = [];
   for (const rate of rates) {
     latencies = [];
