@@ -1,6 +1,6 @@
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
 import { ObjectStoreServiceClient, ObjectStoreServiceService, type ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GrpcError, invalidArgument } from "./errors.js";
 import { createClient, unary } from "./grpc-client.js";
 import { startGrpcServer, type RunningServer } from "./grpc-server.js";
@@ -12,6 +12,7 @@ let server: RunningServer;
 let mode: "ok" | "invalid" | "crash" = "ok";
 
 beforeAll(async () => {
+  vi.stubEnv("SHUTDOWN_DELAY_MS", "0");
   server = await startGrpcServer({
     port: 0,
     host: "127.0.0.1",
@@ -31,6 +32,7 @@ beforeAll(async () => {
       },
     ],
   });
+  vi.unstubAllEnvs();
 });
 
 afterAll(() => server.drain(1_000));
@@ -81,14 +83,24 @@ describe("gRPC server bootstrap", () => {
     expect(res.toString("latin1")).toContain("symphony.objectstore.v1.ObjectStoreService");
   });
 
-  it("stops serving after drain", async () => {
+  it("fails its health check first, keeps answering for the shutdown delay, then stops", async () => {
+    vi.stubEnv("SHUTDOWN_DELAY_MS", "400");
     const other = await startGrpcServer({ port: 0, host: "127.0.0.1", logger, services: [] });
-    await other.drain(500);
-    const client = new Client(`127.0.0.1:${other.port}`, credentials.createInsecure());
-    const err = await new Promise((resolve) =>
-      client.makeUnaryRequest("/grpc.health.v1.Health/Check", (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata(), { deadline: Date.now() + 1_000 }, resolve),
-    );
-    client.close();
-    expect(err).toMatchObject({ code: status.UNAVAILABLE });
+    vi.unstubAllEnvs();
+    const check = () => {
+      const client = new Client(`127.0.0.1:${other.port}`, credentials.createInsecure());
+      return new Promise<{ err: unknown; res?: Buffer }>((resolve) =>
+        client.makeUnaryRequest("/grpc.health.v1.Health/Check", (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata(), { deadline: Date.now() + 1_000 }, (err, res) => {
+          client.close();
+          resolve({ err, res });
+        }),
+      );
+    };
+    expect((await check()).res).toEqual(Buffer.from([8, 1]));
+    const draining = other.drain(500);
+    // NOT_SERVING (08 02): load balancers stop sending while calls are still answered.
+    expect((await check()).res).toEqual(Buffer.from([8, 2]));
+    await draining;
+    expect((await check()).err).toMatchObject({ code: status.UNAVAILABLE });
   });
 });
