@@ -35,10 +35,9 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
       const streamId = requireStreamId(req.streamId);
       let converted;
       try {
-        converted = await convertMessageML(req.message, req.data || undefined, async (ids) => {
-          const { users } = await unary(pod, pod.getUsers, { userIds: ids }, podMetadata(caller));
-          return users.map((u) => ({ userId: u.id, displayName: u.displayName }));
-        });
+        converted = await convertMessageML(req.message, req.data || undefined, async (ids) =>
+          [...(await deps.profiles.get(ids, caller.sessionToken)).values()].map((u) => ({ userId: u.id, displayName: u.displayName })),
+        );
       } catch (err) {
         if (err instanceof MessageMLError) throw invalidArgument(err.message);
         throw err;
