@@ -56,6 +56,12 @@ export function traceCarrier(ctx: Context = context.active()): Record<string, st
   return carrier;
 }
 
+/** The active trace context as JSON for an outbox row, so the relay's publication joins the writer's trace; null without one. */
+export function traceContextJson(): string | null {
+  const carrier = traceCarrier();
+  return carrier.traceparent ? JSON.stringify(carrier) : null;
+}
+
 /** The context a carrier written by traceCarrier describes. */
 export function contextFromCarrier(carrier: Record<string, string> | undefined): Context {
   return carrier ? propagation.extract(context.active(), carrier) : context.active();

@@ -1,7 +1,10 @@
-import { RelayLoop, type Bus, type Logger } from "@symphony/kit";
+import { SpanKind } from "@opentelemetry/api";
+import { contextFromCarrier, inSpan, RelayLoop, SPAN, type Bus, type Logger } from "@symphony/kit";
 import { ObjectNotification } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { feedSubject, type FeedTopology } from "./feeds.js";
 import type { ObjectStore, OutboxRow } from "./store.js";
+
+type Subscription = Awaited<ReturnType<ObjectStore["subscriptions"]>>[number];
 
 const BATCH = 256;
 
@@ -41,20 +44,26 @@ export class OutboxRelay {
       const rows = await this.store.unpublished(tx, BATCH);
       if (rows.length === 0) return 0;
       const subscriptions = await this.store.subscriptions(tx, rows.map((r) => ({ podId: r.pod_id, partitionHash: r.partition_hash })), Date.now());
-      const acks: Promise<unknown>[] = [];
-      for (const row of rows) {
-        const feeds = new Map<string, Buffer>();
-        for (const s of subscriptions) {
-          if (s.pod_id === row.pod_id && s.partition_hash.equals(row.partition_hash) && row.sort_key.startsWith(s.sort_key_prefix)) {
-            feeds.set(s.feed_hash.toString("base64url"), s.feed_hash);
-          }
-        }
-        for (const [feedKey, feedHash] of feeds) acks.push(this.publish(row, feedKey, feedHash));
-      }
-      await Promise.all(acks);
+      await Promise.all(rows.map((row) => this.announce(row, subscriptions)));
       await this.store.markPublished(tx, rows.map((r) => r.seq), Date.now());
       return rows.length;
     });
+  }
+
+  /** One version to each feed subscribed to its partition, as a span of the trace of the request that wrote it. */
+  private announce(row: OutboxRow, subscriptions: Subscription[]): Promise<unknown> {
+    const feeds = new Map<string, Buffer>();
+    for (const s of subscriptions) {
+      if (s.pod_id === row.pod_id && s.partition_hash.equals(row.partition_hash) && row.sort_key.startsWith(s.sort_key_prefix)) {
+        feeds.set(s.feed_hash.toString("base64url"), s.feed_hash);
+      }
+    }
+    return inSpan(
+      SPAN.outboxPublish,
+      { "messaging.batch.message_count": feeds.size },
+      () => Promise.all([...feeds].map(([feedKey, feedHash]) => this.publish(row, feedKey, feedHash))),
+      { kind: SpanKind.PRODUCER, parent: contextFromCarrier(row.trace_context ?? undefined) },
+    );
   }
 
   private publish(row: OutboxRow, feedKey: string, feedHash: Buffer): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 export interface PartitionsTable {
   pod_id: number;
@@ -77,6 +77,8 @@ export interface OutboxTable {
   absolute_hash: Buffer;
   created_at: number;
   published_at: number | null;
+  /** traceparent/tracestate of the writing request; null when it had none. */
+  trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface ObjectStoreDatabase {

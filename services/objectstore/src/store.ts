@@ -1,4 +1,4 @@
-import { invalidArgument } from "@symphony/kit";
+import { invalidArgument, traceContextJson } from "@symphony/kit";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { conflict } from "./errors.js";
 import type { ParsedObject } from "./objects.js";
@@ -48,8 +48,11 @@ export interface OutboxRow {
   partition_hash: Buffer;
   sort_key: string;
   absolute_hash: Buffer;
+  trace_context: Record<string, string> | null;
 }
 
+// An announced version's outbox row is kept this long (inspection), then deleted.
+const KEEP_PUBLISHED_MS = 24 * 3_600_000;
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 // A LIKE pattern matching the prefix literally.
 const startingWith = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -252,7 +255,7 @@ export class ObjectStore {
   unpublished(tx: Kysely<ObjectStoreDatabase>, limit: number): Promise<OutboxRow[]> {
     return tx
       .selectFrom("outbox")
-      .select(["seq", "pod_id", "partition_hash", "sort_key", "absolute_hash"])
+      .select(["seq", "pod_id", "partition_hash", "sort_key", "absolute_hash", "trace_context"])
       .where("published_at", "is", null)
       .orderBy("seq")
       .limit(limit)
@@ -276,8 +279,9 @@ export class ObjectStore {
     await tx.updateTable("outbox").set({ published_at: now }).where("seq", "in", seqs).execute();
   }
 
-  /** Removes versions past their purgeDate, with the listing rows and pointers that name them. */
+  /** Removes versions past their purgeDate, with the listing rows and pointers that name them, and old announcements. */
   async purgeExpired(now: number): Promise<number> {
+    await this.db.deleteFrom("outbox").where("published_at", "<", now - KEEP_PUBLISHED_MS).execute();
     return this.db.transaction().execute(async (tx) => {
       const purged = await tx.deleteFrom("objects").where("purge_at", "<=", now).returning(["pod_id", "absolute_hash"]).execute();
       for (const { pod_id, absolute_hash } of purged) {
@@ -347,6 +351,6 @@ async function writeOne(tx: Transaction<ObjectStoreDatabase>, podId: number, o: 
     .insertInto("objects")
     .values({ ...listing, absolute_hash: o.absoluteHash, base_hash: o.baseHash, sort_key: o.sortKey, thread_id: threadId, document: o.document, created_at: now, purge_at: o.purgeAt ?? null })
     .execute();
-  await tx.insertInto("outbox").values({ ...listing, sort_key: o.sortKey, absolute_hash: o.absoluteHash, created_at: now }).execute();
+  await tx.insertInto("outbox").values({ ...listing, sort_key: o.sortKey, absolute_hash: o.absoluteHash, created_at: now, trace_context: traceContextJson() }).execute();
   return true;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { traceCarrier } from "@symphony/kit";
+import { traceContextJson } from "@symphony/kit";
 import { Event } from "@symphony/proto/events/v1/events";
 import type { Insertable } from "kysely";
 import type { OutboxTable } from "./schema.js";
@@ -15,11 +15,6 @@ export function outboxRow(event: Omit<Event, "id">): Insertable<OutboxTable> {
     stream_id: full.streamId || null,
     payload: Buffer.from(Event.encode(full).finish()),
     created_at: full.timestamp,
-    trace_context: traceContext(),
+    trace_context: traceContextJson(),
   };
-}
-
-function traceContext(): string | null {
-  const carrier = traceCarrier();
-  return carrier.traceparent ? JSON.stringify(carrier) : null;
 }
