@@ -1,6 +1,7 @@
 import { createClient, metadataOf, SESSION_TOKEN, status, unary } from "@symphony/kit";
 import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { hashToUrlSafe, idHash, namedUserIdObject } from "@symphony/sdk/hash";
+import { main } from "@symphony/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestBot } from "./harness.js";
 import { startPrivateMesh, type PrivateMesh } from "./private-mesh.js";
@@ -23,8 +24,19 @@ afterAll(async () => {
 
 describe("object store entitlement", () => {
   const admin = () => createClient(ObjectStoreAdminServiceClient, env.mesh.grpcAddresses.objectstore);
-  const operator = () => metadataOf({ [SESSION_TOKEN]: env.admin.sessionToken });
-  const setEnabled = (enabled: boolean) => unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled }, operator());
+  // Operators switch it with the CLI, signed in as the pod's admin.
+  const operatorCli = async (...argv: string[]) => {
+    let out = "";
+    const a = env.mesh.grpcAddresses;
+    const code = await main(argv, {
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+      env: { SYMPHONY_POD_ADDR: a.pod, SYMPHONY_KEYMANAGER_ADDR: a.keymanager, SYMPHONY_OBJECTSTORE_ADDR: a.objectstore, SYMPHONY_ADMIN_KEY: env.mesh.adminKeyPath },
+    });
+    return { code, out };
+  };
+  const setEnabled = async (enabled: boolean) =>
+    expect(await operatorCli("objectstore", "entitle", String(POD_ID), enabled ? "on" : "off")).toEqual({ code: 0, out: `pod ${POD_ID}: object store ${enabled ? "enabled" : "disabled"}\n` });
   const partitionId = () => namedUserIdObject(bot.userId, "entitlement");
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${env.mesh.gatewayUrl}/object/v1${path}`, {
@@ -53,11 +65,13 @@ describe("object store entitlement", () => {
     const asBot = metadataOf({ [SESSION_TOKEN]: bot.bot.sessionToken });
     await expect(unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled: true }, asBot)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     await expect(unary(admin(), admin().setEntitlement, { podId: POD_ID, enabled: true })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    expect((await operatorCli("objectstore", "entitle", String(POD_ID), "maybe")).code).toBe(2);
   });
 
   it("follows the entitlement when an operator changes it at run time, both ways", async () => {
     await setEnabled(true);
-    expect(await unary(admin(), admin().getPodEntitlement, { podId: POD_ID }, operator())).toEqual({ enabled: true });
+    const shown = await operatorCli("objectstore", "entitlement", String(POD_ID), "--json");
+    expect({ code: shown.code, body: JSON.parse(shown.out) as unknown }).toEqual({ code: 0, body: { podId: POD_ID, enabled: true } });
     await expect.poll(async () => (await call("POST", "/partitions/upsert", { partitionId: partitionId() })).status).toBe(200);
     for (const res of await everyKindOfCall()) expect(res.body).not.toEqual(DISABLED);
 

@@ -3,6 +3,7 @@ import type { ChannelCredentials, Client, Metadata } from "@grpc/grpc-js";
 import { createClient, isServiceError, KEY_MANAGER_TOKEN, metadataOf, SESSION_TOKEN, unary } from "@symphony/kit";
 import { AgentServiceClient } from "@symphony/proto/agent/v1/agent_service";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
+import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import { signLoginJwt } from "@symphony/sdk";
 import { ADMIN_KEY_ENV, type Config, type ServiceName } from "./config.js";
@@ -66,6 +67,12 @@ export class Mesh {
   async keyManager<T>(call: Call<KeyManagerServiceClient, T>): Promise<T> {
     const md = metadataOf({ [KEY_MANAGER_TOKEN]: await this.keyManagerSession() });
     return this.on("keymanager", call(this.client("keymanager", KeyManagerServiceClient), md));
+  }
+
+  /** The object store's operator calls take the pod session of one of that pod's operators. */
+  async objectStoreAdmin<T>(call: Call<ObjectStoreAdminServiceClient, T>): Promise<T> {
+    const md = metadataOf({ [SESSION_TOKEN]: await this.session() });
+    return this.on("objectstore", call(this.client("objectstore", ObjectStoreAdminServiceClient), md));
   }
 
   /** The agent wants both tokens, of the same user. */

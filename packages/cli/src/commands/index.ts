@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 import { datafeedsDelete, datafeedsList } from "./datafeeds.js";
 import { health } from "./health.js";
 import { audit, keysRotate, masterKeyReload, masterKeyStatus } from "./keys.js";
+import { entitlementSet, entitlementShow } from "./objectstore.js";
 import { streamsList, streamsMembers } from "./streams.js";
 import { usersCreate, usersDisable, usersEnable, usersKeysSet, usersList, usersShow } from "./users.js";
 
@@ -21,4 +22,6 @@ export const COMMANDS: Command[] = [
   masterKeyReload,
   datafeedsList,
   datafeedsDelete,
+  entitlementShow,
+  entitlementSet,
 ];
