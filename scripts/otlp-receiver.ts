@@ -14,9 +14,6 @@ export interface ReceivedSpan {
   events: { name: string; attributes: Record<string, unknown> }[];
   links: { traceId: string; spanId: string }[];
   status: number;
-  /** Epoch milliseconds. */
-  startMs: number;
-  endMs: number;
 }
 
 interface OtlpValue {
@@ -40,8 +37,6 @@ interface OtlpSpan {
   events?: { name: string; attributes?: OtlpKeyValue[] }[];
   links?: { traceId: string; spanId: string }[];
   status?: { code?: number };
-  startTimeUnixNano: string | number;
-  endTimeUnixNano: string | number;
 }
 interface OtlpTraces {
   resourceSpans?: { resource?: { attributes?: OtlpKeyValue[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
@@ -91,8 +86,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                 events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
                 links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
                 status: s.status?.code ?? 0,
-                startMs: Number(BigInt(s.startTimeUnixNano) / 1000n) / 1000,
-                endMs: Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000,
               });
         }
       }

@@ -59,6 +59,7 @@ function integer(raw: string, what: string, min: number): number {
 
 /** A user id given as an argument or option. */
 export const userId = (raw: string, what = "a user id") => integer(raw, what, 1);
+export const podId = (raw: string) => integer(raw, "a pod id", 1);
 
 export function optionalCount(input: CommandInput, name: string): number | undefined {
   const raw = optionalString(input, name);

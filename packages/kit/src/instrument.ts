@@ -16,16 +16,13 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { AlwaysOffSampler, NoopSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { env, loadConfig } from "./config.js";
 
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
 const exporting = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
-if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
-  console.error(`METRICS_PORT=${process.env.METRICS_PORT} is not a port number`);
-  process.exit(2);
-}
+const metrics = loadConfig({ port: env.port("METRICS_PORT", 9464), host: env.optional(env.string("METRICS_HOST")) });
 
 process.env.OTEL_METRICS_EXPORTER ??= "none";
 process.env.OTEL_LOGS_EXPORTER ??= "none";
@@ -36,7 +33,7 @@ const sdk = new NodeSDK({
   }),
   autoDetectResources: false,
   ...(exporting ? {} : { sampler: new AlwaysOffSampler(), spanProcessors: [new NoopSpanProcessor()] }),
-  metricReaders: [new PrometheusExporter({ port: metricsPort, host: process.env.METRICS_HOST })],
+  metricReaders: [new PrometheusExporter({ port: metrics.port, host: metrics.host })],
   instrumentations: [
     new GrpcInstrumentation(),
     // Services speak HTTP only to serve the REST API (gateway, which names spans by route) and to

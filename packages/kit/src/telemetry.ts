@@ -50,7 +50,7 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span)
 }
 
 /** W3C trace context of the active span as a carrier (traceparent, tracestate), for storing or sending. */
-export function traceCarrier(ctx: Context = context.active()): Record<string, string> {
+function traceCarrier(ctx: Context = context.active()): Record<string, string> {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier;

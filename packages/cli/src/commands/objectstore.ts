@@ -1,12 +1,6 @@
 import { unary } from "@symphony/kit";
 import { UsageError } from "../failures.js";
-import type { Command } from "../command.js";
-
-const podIdOf = (raw: string): number => {
-  const podId = Number(raw);
-  if (!Number.isSafeInteger(podId) || podId <= 0) throw new UsageError(`${raw} is not a pod id`);
-  return podId;
-};
+import { podId as podIdOf, type Command } from "../command.js";
 
 const stateOf = (enabled: boolean) => (enabled ? "enabled" : "disabled");
 
