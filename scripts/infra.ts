@@ -19,6 +19,8 @@ export interface InfraOptions {
   allowInstall: boolean;
   /** The shared servers tried before starting private ones; tests aim them at unused ports to exercise the private path. */
   shared?: { databaseUrl: string; natsUrl: string };
+  /** Ports the private servers should take when free (a restart keeps the ones its clients know). */
+  ports?: { postgres: number; nats: number };
 }
 
 const SHARED = { databaseUrl: "postgres://postgres@127.0.0.1:5432/postgres", natsUrl: "nats://127.0.0.1:4222" };
@@ -172,7 +174,7 @@ async function privatePostgres(bin: string, opts: InfraOptions): Promise<Started
     await waitUntil("private Postgres", () => postgresProblem(url), 5_000);
     return { url };
   }
-  const port = await freePort(PRIVATE_PG_PORT);
+  const port = await freePort(opts.ports?.postgres ?? PRIVATE_PG_PORT);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   opts.log(`Postgres: starting the private cluster on 127.0.0.1:${port} (log ${logFile})`);
   try {
@@ -209,7 +211,7 @@ async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
     opts.log(`NATS: reusing the private server already running on 127.0.0.1:${oldPort} (pid ${oldPid})`);
     return { url: `nats://127.0.0.1:${oldPort}` };
   }
-  const port = await freePort(PRIVATE_NATS_PORT);
+  const port = await freePort(opts.ports?.nats ?? PRIVATE_NATS_PORT);
   const url = `nats://127.0.0.1:${port}`;
   mkdirSync(storeDir, { recursive: true });
   opts.log(`NATS: starting a private server with JetStream on 127.0.0.1:${port} (log ${logFile})`);

@@ -14,10 +14,12 @@ const SENDERS = 8;
 const dataDir = mkdtempSync(join(tmpdir(), "symphony-faults-"));
 const infraOptions = { dataDir, log: () => {}, allowInstall: true, shared: { databaseUrl: "postgres://postgres@127.0.0.1:1/postgres", natsUrl: "nats://127.0.0.1:2" } };
 let infra: Infra;
+let started: { databaseUrl: string; natsUrl: string };
 let mesh: Mesh;
 
 beforeAll(async () => {
   infra = await ensureInfra(infraOptions);
+  started = { databaseUrl: infra.databaseUrl, natsUrl: infra.natsUrl };
   mesh = await startMesh({ databaseUrl: infra.databaseUrl, natsUrl: infra.natsUrl, keysDir: join(dataDir, "keys"), logDir: join(dataDir, "logs") });
 }, 120_000);
 
@@ -25,6 +27,15 @@ afterAll(async () => {
   await mesh?.stop();
   await infra?.stop();
 }, 60_000);
+
+/** Stops Postgres and NATS and starts them again on the ports the mesh knows. */
+async function restartInfra(): Promise<void> {
+  const ports = { postgres: Number(new URL(infra.databaseUrl).port), nats: Number(new URL(infra.natsUrl).port) };
+  await infra.stop();
+  infra = await ensureInfra({ ...infraOptions, ports });
+  // The mesh's services keep the addresses they started with.
+  expect({ databaseUrl: infra.databaseUrl, natsUrl: infra.natsUrl }).toEqual(started);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +89,7 @@ describe("datafeed delivery under faults", () => {
     })();
 
     const faults = [
-      { at: MESSAGES * 0.2, name: "NATS and Postgres restart", run: async () => (await infra.stop(), (infra = await ensureInfra(infraOptions))) },
+      { at: MESSAGES * 0.2, name: "NATS and Postgres restart", run: restartInfra },
       { at: MESSAGES * 0.45, name: "pod killed", run: () => mesh.restart("pod") },
       { at: MESSAGES * 0.7, name: "agent killed", run: () => mesh.restart("agent") },
     ];
