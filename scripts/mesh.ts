@@ -3,7 +3,9 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client, credentials, Metadata } from "@grpc/grpc-js";
+import { Client, Metadata } from "@grpc/grpc-js";
+import { channelCredentials, type MeshTls } from "@symphony/kit/client";
+import { meshPki, meshTlsEnv } from "@symphony/kit/pki";
 import { ensureSecrets } from "./secrets.js";
 import { ensureSelfSignedCert } from "./tls.js";
 
@@ -47,6 +49,10 @@ export interface Mesh {
   stopService(service: Service, signal?: NodeJS.Signals): Promise<number | null>;
   /** Starts a stopped service; resolves once it serves. */
   startService(service: Service): Promise<void>;
+  /** TLS files of the operator identity: what symphony-admin, grpcurl and tests present to call services. */
+  operatorTls: MeshTls;
+  /** Issues (once) a mesh certificate for any identity name, e.g. a service's, for tests. */
+  meshIdentity(name: string): MeshTls;
   /** Process ids by service, e.g. for measuring memory. */
   pids(): Record<string, number>;
   stop(): Promise<void>;
@@ -70,8 +76,8 @@ async function freePort(): Promise<number> {
 const HEALTH = ["UNKNOWN", "SERVING", "NOT_SERVING"] as const;
 
 /** grpc.health.v1.Health/Check of the whole server; the answer is one varint field (SERVING = 08 01). */
-export function healthOf(address: string): Promise<(typeof HEALTH)[number] | "UNREACHABLE"> {
-  const client = new Client(address, credentials.createInsecure());
+export function healthOf(address: string, service: Service, tls: MeshTls): Promise<(typeof HEALTH)[number] | "UNREACHABLE"> {
+  const client = new Client(address, channelCredentials(tls, service));
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       "/grpc.health.v1.Health/Check",
@@ -88,7 +94,6 @@ export function healthOf(address: string): Promise<(typeof HEALTH)[number] | "UN
   });
 }
 
-const grpcServing = async (port: number) => (await healthOf(`127.0.0.1:${port}`)) === "SERVING";
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -110,6 +115,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 /** Starts the five services as separate processes wired to each other and waits until all serve. */
 export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const secrets = ensureSecrets(opts.keysDir);
+  // Every gRPC hop is mutual TLS: one private CA per data directory, one certificate per service.
+  const pki = meshPki(join(opts.keysDir, "mesh-tls"));
+  const operatorTls = pki.identity("operator");
   const tls = opts.tlsDir ? ensureSelfSignedCert(opts.tlsDir) : undefined;
   const grpcPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
   const metricsPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<Service, number>;
@@ -128,6 +136,8 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     OBJECTSTORE_ADDR: addr("objectstore"),
     // Nothing balances load across a local mesh: no need to wait for endpoints to drop a stopping service.
     SHUTDOWN_DELAY_MS: "0",
+    GRPC_HOST: "127.0.0.1",
+    METRICS_HOST: "127.0.0.1",
     ...(opts.subjectPrefix ? { SUBJECT_PREFIX: opts.subjectPrefix } : {}),
     ...(opts.eventsStream ? { EVENTS_STREAM: opts.eventsStream, REVOCATIONS_BUCKET: `${opts.eventsStream}_REVOKED` } : {}),
   };
@@ -153,7 +163,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const start = (service: Service) => {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
       cwd: root,
-      env: { ...process.env, ...common, ...perService[service], ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), METRICS_PORT: String(metricsPorts[service]), OTEL_SERVICE_NAME: service },
+      env: { ...process.env, ...common, ...perService[service], ...meshTlsEnv(pki.identity(service)), ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), METRICS_PORT: String(metricsPorts[service]), OTEL_SERVICE_NAME: service },
       stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     });
     if (opts.logDir) {
@@ -186,7 +196,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   // A service that exits while starting fails the start at once instead of at the timeout.
   const serving = async (s: Service) => {
     if (!children.has(s)) throw new Error(`${s} exited during start${opts.logDir ? `; see ${join(opts.logDir, `${s}.log`)}` : ""}`);
-    return grpcServing(grpcPorts[s]);
+    return (await healthOf(addr(s), s, operatorTls)) === "SERVING";
   };
   try {
     // The pod first: it creates the admin account and the events stream the others rely on.
@@ -226,6 +236,8 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     },
     stopService,
     startService,
+    operatorTls,
+    meshIdentity: (name) => pki.identity(name),
     pids: () => Object.fromEntries([...children].flatMap(([s, c]) => (c.pid === undefined ? [] : [[s, c.pid]]))),
     stop,
   };

@@ -1,21 +1,27 @@
 import {
-  credentials,
   Metadata,
   type CallOptions,
   type Client,
   type ClientUnaryCall,
   type ServiceError,
+  type ChannelCredentials,
 } from "@grpc/grpc-js";
+import type { PeerName } from "@symphony/proto/contracts";
+import { channelCredentials, type MeshTls } from "./mesh-tls.js";
 
-type ClientCtor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => C;
+type ClientCtor<C> = new (address: string, creds: ChannelCredentials, options?: object) => C;
 
-export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string): C {
-  return new Ctor(address, credentials.createInsecure(), {
-    "grpc.keepalive_time_ms": 30_000,
-    "grpc.max_receive_message_length": 8 * 1024 * 1024,
-    // Retries calls that never reached the server (e.g. a peer restarting).
-    "grpc.enable_retries": 1,
-  });
+/** Channel options every client of the mesh uses (the gateway's raw client too). */
+export const CHANNEL_OPTIONS = {
+  "grpc.keepalive_time_ms": 30_000,
+  "grpc.max_receive_message_length": 8 * 1024 * 1024,
+  // Retries calls that never reached the server (e.g. a peer restarting).
+  "grpc.enable_retries": 1,
+} as const;
+
+/** A client of the service `peer` at `address`, over the mesh's mutual TLS. */
+export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, peer: PeerName, tls: MeshTls): C {
+  return new Ctor(address, channelCredentials(tls, peer), CHANNEL_OPTIONS);
 }
 
 type UnaryMethod<Req, Res> = (

@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { serverCredentials, type MeshTls } from "./mesh-tls.js";
 import { rpcMetrics } from "./rpc-metrics.js";
 
 export interface ServiceBinding {
@@ -36,7 +37,9 @@ function reflection(): ReflectionService {
 
 export async function startGrpcServer(opts: {
   port: number;
-  host?: string;
+  /** Interface to listen on (GRPC_HOST); loopback unless a deployment says otherwise. */
+  host: string;
+  tls: MeshTls;
   services: ServiceBinding[];
   logger: Logger;
 }): Promise<RunningServer> {
@@ -57,11 +60,11 @@ export async function startGrpcServer(opts: {
   reflection().addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host ?? "0.0.0.0"}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
-  opts.logger.info({ port, services: opts.services.map((s) => s.name) }, "gRPC server listening");
+  opts.logger.info({ host: opts.host, port, services: opts.services.map((s) => s.name) }, "gRPC server listening (mTLS)");
 
   const drain = async (graceMs = shutdown.graceMs) => {
     health.setStatus("", "NOT_SERVING");

@@ -1,5 +1,6 @@
 export * from "./aead.js";
 export * from "./bus.js";
+export * from "./caller.js";
 export * from "./config.js";
 export * from "./db.js";
 export * from "./errors.js";
@@ -8,6 +9,7 @@ export * from "./grpc-server.js";
 export * from "./handlers.js";
 export * from "./ids.js";
 export * from "./logger.js";
+export * from "./mesh-tls.js";
 export * from "./metadata.js";
 export * from "./revocations.js";
 export * from "./rsa-auth.js";

@@ -1,8 +1,7 @@
-// gRPC metadata keys that carry the caller's tokens through the mesh.
-export const SESSION_TOKEN = "session-token";
-export const KEY_MANAGER_TOKEN = "key-manager-token";
-// Common name of a client certificate the gateway verified (certificate authentication).
-export const CLIENT_CERT_CN = "x-client-cert-cn";
-// Trailer of a failed call naming the exact 4xx the gateway answers where gRPC has no such
-// code (410 Gone, 413 Payload Too Large).
-export const HTTP_STATUS = "x-http-status";
+import { METADATA } from "@symphony/proto/contracts";
+
+// Short names for the metadata keys of the contracts, used where services build calls.
+export const SESSION_TOKEN = METADATA.sessionToken;
+export const KEY_MANAGER_TOKEN = METADATA.keyManagerToken;
+export const CLIENT_CERT_CN = METADATA.clientCertificateName;
+export const HTTP_STATUS = METADATA.httpStatus;

@@ -1,12 +1,13 @@
 import { createLocalJWKSet, exportJWK, importPKCS8, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet, type JWTPayload } from "jose";
 import { createHash, createPrivateKey, createPublicKey, randomUUID } from "node:crypto";
+import { AUDIENCE } from "@symphony/proto/contracts";
 import { unauthenticated } from "./errors.js";
 import { ATTR, inSpan, SPAN } from "./telemetry.js";
 
 // Session and key manager tokens: EdDSA JWTs signed by their issuer, checked by any
 // service from the issuer's public key without a database round trip.
-export const SESSION_AUDIENCE = "symphony:pod";
-export const KEY_MANAGER_AUDIENCE = "symphony:keymanager";
+export const SESSION_AUDIENCE = AUDIENCE.session;
+export const KEY_MANAGER_AUDIENCE = AUDIENCE.keyManager;
 const MAX_TOKEN_LENGTH = 4096;
 
 export interface Principal {

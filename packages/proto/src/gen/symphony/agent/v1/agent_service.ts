@@ -21,7 +21,8 @@ import {
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
-import { protoMetadata as protoMetadata5, RestRule } from "../../api/v1/rest.js";
+import { CallPolicy, protoMetadata as protoMetadata5 } from "../../api/v1/policy.js";
+import { protoMetadata as protoMetadata6, RestRule } from "../../api/v1/rest.js";
 import { protoMetadata as protoMetadata3, V4Event, V5Datafeed } from "./events.js";
 import { protoMetadata as protoMetadata4, ShareArticle, V2Message, V4Message } from "./model.js";
 
@@ -2839,10 +2840,11 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.agent.v1.AdminDeleteDatafeedResponse": AdminDeleteDatafeedResponse,
     ".symphony.agent.v1.AgentService": AgentServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
   options: {
     services: {
       "AgentService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgEBEAQ=", "base64")) },
         methods: {
           "CreateMessage": {
             "rest": RestRule.decode(Buffer.from("CAIgAQ==", "base64")),
@@ -2884,6 +2886,8 @@ export const protoMetadata: ProtoMetadata = {
               Buffer.from("YgZldmVudHMSJS9hZ2VudC92NC9kYXRhZmVlZC97ZGF0YWZlZWRfaWR9L3JlYWQ=", "base64"),
             ),
           },
+          "AdminListDatafeeds": { "policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
+          "AdminDeleteDatafeed": { "policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
           "ShareContent": {
             "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(

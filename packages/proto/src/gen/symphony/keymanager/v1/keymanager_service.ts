@@ -20,7 +20,8 @@ import {
 } from "@grpc/grpc-js";
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
-import { protoMetadata as protoMetadata2, RestRule } from "../../api/v1/rest.js";
+import { CallPolicy, protoMetadata as protoMetadata2 } from "../../api/v1/policy.js";
+import { protoMetadata as protoMetadata3, RestRule } from "../../api/v1/rest.js";
 
 export const protobufPackage = "symphony.keymanager.v1";
 
@@ -2518,17 +2519,21 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.keymanager.v1.AuthenticateCertificateResponse": AuthenticateCertificateResponse,
     ".symphony.keymanager.v1.KeyManagerService": KeyManagerServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3],
   options: {
     services: {
       "KeyManagerService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgIBBhAD", "base64")) },
         methods: {
           "Authenticate": {
             "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
+            "policy": CallPolicy.decode(Buffer.from("CgIBBhAB", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovcmVsYXkvcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
+          "GetContentKey": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
           "AuthenticateCertificate": {
             "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "policy": CallPolicy.decode(Buffer.from("CgEBEAU=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhgva2V5YXV0aC92MS9hdXRoZW50aWNhdGU=", "base64")),
           },
           "Logout": {
@@ -2557,6 +2562,7 @@ export const protoMetadata: ProtoMetadata = {
             "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("EhkvcmVsYXkvdjEvYWRtaW4vbWFzdGVya2V5", "base64")),
           },
+          "GetKeyManagerTokenKeys": { "policy": CallPolicy.decode(Buffer.from("CgEEEAE=", "base64")) },
         },
       },
     },

@@ -21,6 +21,7 @@ import {
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
+import { CallPolicy, protoMetadata as protoMetadata3 } from "../../api/v1/policy.js";
 
 export const protobufPackage = "symphony.objectstore.v1";
 
@@ -4444,10 +4445,11 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.objectstore.v1.ObjectStoreService": ObjectStoreServiceClient,
     ".symphony.objectstore.v1.ObjectStoreAdminService": ObjectStoreAdminServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2],
+  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3],
   options: {
     services: {
       "ObjectStoreService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgEBEAI=", "base64")) },
         methods: {
           "StoreObject": {
             "http": HttpRule.decode(Buffer.from("OgZvYmplY3QaIC9vYmplY3QvdjEvb2JqZWN0cy97b2JqZWN0X2hhc2h9", "base64")),
@@ -4498,6 +4500,10 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
         },
+      },
+      "ObjectStoreAdminService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
+        methods: {},
       },
     },
   },

@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { CallPolicy, protoMetadata as protoMetadata1 } from "../../api/v1/policy.js";
 
 export const protobufPackage = "symphony.pod.v1";
 
@@ -882,7 +883,15 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.GetSessionTokenKeysResponse": GetSessionTokenKeysResponse,
     ".symphony.pod.v1.PodInternalService": PodInternalServiceClient,
   },
-  dependencies: [],
+  dependencies: [protoMetadata1],
+  options: {
+    services: {
+      "PodInternalService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgMEAwUQAQ==", "base64")) },
+        methods: {},
+      },
+    },
+  },
 };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

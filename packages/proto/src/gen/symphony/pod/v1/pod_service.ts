@@ -21,14 +21,15 @@ import {
 import { protoMetadata as protoMetadata1 } from "../../../google/api/annotations.js";
 import { HttpRule } from "../../../google/api/http.js";
 import { protoMetadata as protoMetadata2, Struct } from "../../../google/protobuf/struct.js";
-import { protoMetadata as protoMetadata3, RestRule } from "../../api/v1/rest.js";
-import { MessageSuppression, protoMetadata as protoMetadata4, StoredMessage } from "./messages.js";
+import { CallPolicy, protoMetadata as protoMetadata3 } from "../../api/v1/policy.js";
+import { protoMetadata as protoMetadata4, RestRule } from "../../api/v1/rest.js";
+import { MessageSuppression, protoMetadata as protoMetadata5, StoredMessage } from "./messages.js";
 import {
   AdminStreamFilter,
   AdminStreamInfo,
   MemberInfo,
   MembershipPage,
-  protoMetadata as protoMetadata5,
+  protoMetadata as protoMetadata6,
   RoomAttributes,
   RoomDetail,
   RoomDetailV1,
@@ -41,7 +42,7 @@ import {
   UserRef,
 } from "./streams.js";
 import {
-  protoMetadata as protoMetadata6,
+  protoMetadata as protoMetadata7,
   RoleDetail,
   StringId,
   UserAttributes,
@@ -9494,13 +9495,23 @@ export const protoMetadata: ProtoMetadata = {
     ".symphony.pod.v1.PublishSystemEventResponse": PublishSystemEventResponse,
     ".symphony.pod.v1.PodService": PodServiceClient,
   },
-  dependencies: [protoMetadata1, protoMetadata2, protoMetadata3, protoMetadata4, protoMetadata5, protoMetadata6],
+  dependencies: [
+    protoMetadata1,
+    protoMetadata2,
+    protoMetadata3,
+    protoMetadata4,
+    protoMetadata5,
+    protoMetadata6,
+    protoMetadata7,
+  ],
   options: {
     services: {
       "PodService": {
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgMBBAYQAg==", "base64")) },
         methods: {
           "Authenticate": {
             "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
+            "policy": CallPolicy.decode(Buffer.from("CgIBBhAB", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovbG9naW4vcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
           "GetSessionInfo": { "http": HttpRule.decode(Buffer.from("YgR1c2VyEhMvcG9kL3YyL3Nlc3Npb25pbmZv", "base64")) },
@@ -9529,6 +9540,7 @@ export const protoMetadata: ProtoMetadata = {
           },
           "AuthenticateCertificate": {
             "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
+            "policy": CallPolicy.decode(Buffer.from("CgEBEAU=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhwvc2Vzc2lvbmF1dGgvdjEvYXV0aGVudGljYXRl", "base64")),
           },
           "Logout": { "http": HttpRule.decode(Buffer.from("OgEqIhAvbG9naW4vdjEvbG9nb3V0", "base64")) },
@@ -9670,6 +9682,12 @@ export const protoMetadata: ProtoMetadata = {
               ),
             ),
           },
+          "StoreMessage": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
+          "SubmitElementsAction": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
+          "PublishSystemEvent": { "policy": CallPolicy.decode(Buffer.from("CgEGGgMKAwI=", "base64")) },
+          "ListMessages": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
+          "GetMessage": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
+          "GetUsers": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
         },
       },
     },
