@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 COPY packages/cli/package.json packages/cli/
 COPY packages/kit/package.json packages/kit/
 COPY packages/proto/package.json packages/proto/
+COPY packages/codec/package.json packages/codec/
 COPY packages/sdk/package.json packages/sdk/
 COPY services/agent/package.json services/agent/
 COPY services/gateway/package.json services/gateway/
@@ -29,7 +30,9 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="symphony-mesh" \
       org.opencontainers.image.description="Symphony mesh services (gateway, pod, keymanager, agent, objectstore) and the symphony-admin CLI"
+# NODE_OPTIONS: workspace packages that are also published (sdk, codec) run from their sources here.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--conditions=source \
     HOME=/tmp \
     TMPDIR=/tmp \
     NPM_CONFIG_CACHE=/tmp/.npm \

@@ -161,7 +161,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const restarting = new Set<Service>();
   let stopping = false;
   const start = (service: Service) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--conditions=source", "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`], {
       cwd: root,
       env: { ...process.env, ...common, ...perService[service], ...meshTlsEnv(pki.identity(service)), ...opts.serviceEnv?.[service], GRPC_PORT: String(grpcPorts[service]), METRICS_PORT: String(metricsPorts[service]), OTEL_SERVICE_NAME: service },
       stdio: opts.logDir ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],

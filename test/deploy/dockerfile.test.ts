@@ -40,11 +40,12 @@ describe("Dockerfile", () => {
 
   it("starts each service as scripts/mesh.ts does, and anything else (symphony-admin) as given", () => {
     const mesh = readFileSync(join(root, "scripts", "mesh.ts"), "utf8");
-    expect(mesh).toContain('"--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`');
+    expect(mesh).toContain('"--conditions=source", "--import", "tsx", "--import", "@symphony/kit/instrument", `services/${service}/src/main.ts`');
     expect(finalStage).toContain('exec node --import tsx --import @symphony/kit/instrument "services/$service/src/main.ts"');
     expect(finalStage).toContain(`  ${[...SERVICES].join("|")})`);
     expect(finalStage).toMatch(/\*\)\n\s+exec "\$@"/);
     expect(finalStage).toContain("PATH=/app/node_modules/.bin:");
+    expect(finalStage).toContain("NODE_OPTIONS=--conditions=source");
   });
 
   it("keeps secrets, history and dependencies out of the build context", () => {

@@ -1,6 +1,6 @@
 import { createClient, metadataOf, SESSION_TOKEN, status, unary } from "@symphony/kit";
 import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { hashToUrlSafe, idHash, namedUserIdObject } from "@symphony/sdk/hash";
+import { hashToUrlSafe, idHash, namedUserIdObject } from "@symphony/codec";
 import { main } from "@symphony/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestBot } from "./harness.js";

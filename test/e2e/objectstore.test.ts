@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { absoluteHash, canonicalJson, hashToBase64, hashToUrlSafe, idHash, namedUserIdObject, TYPES } from "@symphony/sdk/hash";
+import { absoluteHash, canonicalJson, hashToBase64, hashToUrlSafe, idHash, namedUserIdObject, TYPES } from "@symphony/codec";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminBot, mesh, newBot, newRoom, raw, type RawResponse, type TestBot } from "./harness.js";
 import { query } from "./km.js";

@@ -1,4 +1,3 @@
-import type { SymphonyBot } from "./bot.js";
 import { BadRequestError, SymphonyError } from "./errors.js";
 import { queryString, urlSafeId } from "./http.js";
 import { Backoff, isTransient, type RetryOptions } from "./retry.js";
@@ -17,6 +16,12 @@ export interface DatafeedOptions {
   includeOwnEvents?: boolean;
   /** Backoff between failed reads (429, 5xx, network errors). */
   retry?: RetryOptions;
+}
+
+/** What the loop needs of a bot; declared here so that the loop does not import the bot that makes it. */
+export interface DatafeedCaller {
+  call<T>(method: string, path: string, body?: unknown, options?: { signal?: AbortSignal }): Promise<T>;
+  userId(): Promise<number>;
 }
 
 interface EventList {
@@ -40,7 +45,7 @@ export class DatafeedLoop implements AsyncIterable<V4Event> {
   private dead: string | undefined;
 
   constructor(
-    private readonly bot: SymphonyBot,
+    private readonly bot: DatafeedCaller,
     private readonly options: DatafeedOptions,
   ) {}
 

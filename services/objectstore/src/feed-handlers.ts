@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import { invalidArgument, isServiceError, permissionDenied, status, type UnaryHandlers } from "@symphony/kit";
 import { ObjectNotification, type FeedObject, type ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/sdk/hash";
+import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/codec";
 import type { Access } from "./access.js";
 import { DEFAULT_VISIBILITY_MS, feedGone } from "./feeds.js";
 import { parseGrants } from "./grants.js";

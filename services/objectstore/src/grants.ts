@@ -1,6 +1,6 @@
 import { invalidArgument } from "@symphony/kit";
 import type { UserPermissions } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { MODEL_VERSION, TYPES } from "@symphony/sdk/hash";
+import { MODEL_VERSION, TYPES } from "@symphony/codec";
 import type { Grant } from "./store.js";
 
 const MAX_GRANTS = 100;

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
 import type { ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { parseHash } from "@symphony/sdk/hash";
+import { parseHash } from "@symphony/codec";
 import type { Access } from "./access.js";
 import { gone } from "./errors.js";
 import { documentJson, parseObject, requireHash, type ParsedObject } from "./objects.js";

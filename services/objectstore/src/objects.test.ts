@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { HTTP_STATUS, newSymphonyId, status } from "@symphony/kit";
-import { absoluteHash, canonicalJson, hashToBase64, idHash, namedUserIdObject, TYPES } from "@symphony/sdk/hash";
+import { absoluteHash, canonicalJson, hashToBase64, idHash, namedUserIdObject, TYPES } from "@symphony/codec";
 import { describe, expect, it } from "vitest";
 import { MAX_OBJECT_BYTES, parseIdObject, parseObject, validSortKey } from "./objects.js";
 

@@ -1,5 +1,5 @@
 import { invalidArgument, normalizeSymphonyId } from "@symphony/kit";
-import { canonicalJson, CanonicalJsonError, parseHash, SHA256_HASH_TYPE, symphonyHash, TYPES, type CanonicalValue } from "@symphony/sdk/hash";
+import { canonicalJson, CanonicalJsonError, parseHash, SHA256_HASH_TYPE, symphonyHash, TYPES, type CanonicalValue } from "@symphony/codec";
 import { tooLarge } from "./errors.js";
 
 // What the object store accepts: Allegro's StoredApplicationObject and DeletedApplicationObject

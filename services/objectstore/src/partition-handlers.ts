@@ -1,6 +1,6 @@
 import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
 import type { ObjectStoreServiceServer, Partition } from "@symphony/proto/objectstore/v1/objectstore_service";
-import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/sdk/hash";
+import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/codec";
 import { parseGrants, userPermissions } from "./grants.js";
 import { documentJson, parseIdObject, requireHash, requireSortKey } from "./objects.js";
 import { cutPage, numericCursor, pageLimit } from "./paging.js";

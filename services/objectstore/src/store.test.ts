@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { newSymphonyId, openDb, status } from "@symphony/kit";
 import { dropSchema, testDatabaseUrl, uniqueName } from "@symphony/kit/testing";
-import { hashToBase64, idHash, namedUserIdObject, TYPES } from "@symphony/sdk/hash";
+import { hashToBase64, idHash, namedUserIdObject, TYPES } from "@symphony/codec";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "./migrations/index.js";

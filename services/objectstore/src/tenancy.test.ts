@@ -25,7 +25,7 @@ import {
   ObjectStoreServiceService,
 } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { PodInternalServiceClient, PodInternalServiceService, type PodInternalServiceServer } from "@symphony/proto/pod/v1/pod_internal_service";
-import { absoluteHash, hashToBase64, hashToUrlSafe, idHash, namedUserIdObject, TYPES } from "@symphony/sdk/hash";
+import { absoluteHash, hashToBase64, hashToUrlSafe, idHash, namedUserIdObject, TYPES } from "@symphony/codec";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Entitlements } from "./entitlements.js";

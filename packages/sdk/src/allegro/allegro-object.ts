@@ -1,4 +1,4 @@
-import { absoluteHash, hashToBase64 } from "./hash.js";
+import { absoluteHash, hashToBase64 } from "@symphony/codec";
 import type { AnyStoredObject, DeletionType, JsonObject, StoredApplicationObject } from "./model.js";
 
 export interface PayloadOpener {

@@ -5,7 +5,7 @@ import { AllegroObject } from "./allegro-object.js";
 import { ContentKeyCache, type ContentKeyCacheOptions } from "./content-keys.js";
 import { CIPHER_SUITE, openPayload, payloadRotation, sealPayload, type PayloadBinding } from "./envelope.js";
 import { FeedMessage, FeedSubscription, type FeedReadRequest, type FeedSubscriptionOptions, type Settler } from "./feeds.js";
-import { hashToBase64, hashToUrlSafe, idHash, MODEL_VERSION, namedUserIdObject, parseHash, SHA256_HASH_TYPE, TYPES } from "./hash.js";
+import { hashToBase64, hashToUrlSafe, idHash, MODEL_VERSION, namedUserIdObject, parseHash, SHA256_HASH_TYPE, TYPES } from "@symphony/codec";
 import type {
   AnyStoredObject,
   DeletedApplicationObject,

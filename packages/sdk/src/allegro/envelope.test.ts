@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DecryptionError } from "../errors.js";
 import { openPayload, payloadRotation, sealPayload, type PayloadBinding } from "./envelope.js";
-import { canonicalJson, hashToBase64, idHash, namedUserIdObject } from "./hash.js";
+import { canonicalJson, hashToBase64, idHash, namedUserIdObject } from "@symphony/codec";
 
 const key = { rotationId: 7, key: randomBytes(32) };
 const binding: PayloadBinding = {

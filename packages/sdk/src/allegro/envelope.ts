@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { DecryptionError } from "../errors.js";
-import { canonicalJson } from "./hash.js";
+import { canonicalJson } from "@symphony/codec";
 
 // The encryptedPayload blob keeps Allegro's RSA2048_AES256 layout, AES-256-GCM with a 16-byte IV:
 //   iv(16) | aad(16) | ciphertext | tag(16)

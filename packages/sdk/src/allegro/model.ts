@@ -1,4 +1,4 @@
-import type { CanonicalValue } from "./hash.js";
+import type { CanonicalValue } from "@symphony/codec";
 
 // The Object Store's JSON, as Allegro writes it (MODELS object.json). Hashes are standard Base64.
 

@@ -3895,7 +3895,7 @@ export const ObjectNotification: MessageFns<ObjectNotification> = {
  * Objects, ID objects and pages are JSON exactly as Allegro writes them (`_type`, `_version`,
  * `hashType`, ...). Hashes are Symphony hashes (SHA-256 + 0x01 0x01, 34 bytes): standard Base64
  * inside JSON, URL-safe Base64 (padded or not; standard Base64 is accepted too) in paths. An
- * object's hash is the hash of its canonical JSON (`@symphony/sdk/hash`); the server recomputes
+ * object's hash is the hash of its canonical JSON (`@symphony/codec`); the server recomputes
  * it. Numbers inside objects must be integers below 2^53 (JSON travels as protobuf Struct).
  *
  * Objects: `_type` com.symphony.s2.model.object.StoredApplicationObject (fields partitionHash,
