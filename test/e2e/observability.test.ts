@@ -171,19 +171,19 @@ describe("observability", () => {
   it("every service serves Prometheus metrics, and the counters move", async () => {
     const urls = mesh().metricsUrls;
     const before = {
-      rpc: await metric(urls.agent, "rpc_server_duration_count", { rpc_method: "CreateMessage", rpc_grpc_status_code: "0" }),
-      rest: await metric(urls.gateway, "http_server_request_duration_count", { http_route: "/agent/v4/stream/:stream_id/message/create" }),
+      rpc: await metric(urls.agent, "rpc_server_duration_seconds_count", { rpc_method: "CreateMessage", rpc_grpc_status_code: "0" }),
+      rest: await metric(urls.gateway, "http_server_request_duration_seconds_count", { http_route: "/agent/v4/stream/:stream_id/message/create" }),
       hits: await metric(urls.agent, "symphony_agent_key_cache_lookups_total", { result: "hit" }),
     };
     await alice.bot.sendMessage(roomId, "<messageML>counted</messageML>");
     // A server records a call when its answer has left, which can be just after the client has it.
     const moved = async (url: string, name: string, labels: Record<string, string>, than: number) =>
       eventually(`${name} to move`, async () => ((await metric(url, name, labels)) > than ? true : undefined));
-    await moved(urls.agent, "rpc_server_duration_count", { rpc_method: "CreateMessage", rpc_grpc_status_code: "0" }, before.rpc);
-    await moved(urls.gateway, "http_server_request_duration_count", { http_route: "/agent/v4/stream/:stream_id/message/create" }, before.rest);
+    await moved(urls.agent, "rpc_server_duration_seconds_count", { rpc_method: "CreateMessage", rpc_grpc_status_code: "0" }, before.rpc);
+    await moved(urls.gateway, "http_server_request_duration_seconds_count", { http_route: "/agent/v4/stream/:stream_id/message/create" }, before.rest);
     await moved(urls.agent, "symphony_agent_key_cache_lookups_total", { result: "hit" }, before.hits);
-    expect(await metric(urls.agent, "symphony_datafeed_lag_count")).toBeGreaterThan(0);
-    expect(await metric(urls.pod, "rpc_server_duration_count", { rpc_method: "StoreMessage" })).toBeGreaterThan(0);
+    expect(await metric(urls.agent, "symphony_datafeed_lag_seconds_count")).toBeGreaterThan(0);
+    expect(await metric(urls.pod, "rpc_server_duration_seconds_count", { rpc_method: "StoreMessage" })).toBeGreaterThan(0);
     expect((await (await fetch(urls.pod)).text())).toMatch(/^symphony_pod_outbox_backlog(\{[^}]*\})? \d+/m);
     expect(await metric(urls.pod, "db_client_connection_count")).toBeGreaterThan(0);
     for (const url of Object.values(urls)) expect((await fetch(url)).headers.get("content-type")).toMatch(/^text\/plain/);

@@ -5,18 +5,22 @@
 // protocol, sampler and headers come from the standard OTEL_* variables. Without an endpoint the
 // tracer never samples: spans are non-recording, but trace ids still flow through gRPC metadata and
 // NATS headers, so logs and key audit rows stay correlated at almost no cost.
-// Metrics: always served as Prometheus text on METRICS_PORT (default 9464) at /metrics.
+// Metrics: always served as Prometheus text on METRICS_PORT (default 9464) at /metrics, names
+// following Prometheus conventions (unit suffixes, `_total`), with process and Node runtime metrics.
 import { createRequire, register } from "node:module";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { metrics as metricsApi } from "@opentelemetry/api";
+import { HostMetrics } from "@opentelemetry/host-metrics";
 import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
+import { RuntimeNodeInstrumentation } from "@opentelemetry/instrumentation-runtime-node";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { AlwaysOffSampler, NoopSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { env, loadConfig } from "./config.js";
+import { ConventionalPrometheusExporter } from "./prometheus.js";
 
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
@@ -33,7 +37,7 @@ const sdk = new NodeSDK({
   }),
   autoDetectResources: false,
   ...(exporting ? {} : { sampler: new AlwaysOffSampler(), spanProcessors: [new NoopSpanProcessor()] }),
-  metricReaders: [new PrometheusExporter({ port: metrics.port, host: metrics.host })],
+  metricReaders: [new ConventionalPrometheusExporter({ port: metrics.port, host: metrics.host })],
   instrumentations: [
     new GrpcInstrumentation(),
     // Services speak HTTP only to serve the REST API (gateway, which names spans by route) and to
@@ -42,8 +46,13 @@ const sdk = new NodeSDK({
     // Background work (the outbox relay's polling) would start a trace per query.
     new PgInstrumentation({ requireParentSpan: true }),
     new PinoInstrumentation({ logKeys: { traceId: "trace_id", spanId: "span_id", traceFlags: "trace_flags" } }),
+    // Event loop delay and utilization, heap per space, GC pauses: the Node runtime's own health.
+    new RuntimeNodeInstrumentation(),
   ],
 });
 sdk.start();
+// The process's CPU time and memory. The host's (system.*) belong to the node exporter of whoever
+// runs the machine, not to each service.
+new HostMetrics({ meterProvider: metricsApi.getMeterProvider(), name: "symphony-process", metricGroups: ["process.cpu", "process.memory"] }).start();
 // Flush spans on the way out; the service's own SIGTERM handler decides when to exit.
 process.once("beforeExit", () => void sdk.shutdown());

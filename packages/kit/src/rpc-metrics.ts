@@ -1,13 +1,14 @@
 import { ResponderBuilder, ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { meter } from "./telemetry.js";
 
-// Histogram boundaries in milliseconds: sub-millisecond cache hits up to datafeed long polls.
-const BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000];
+// Histogram boundaries in seconds: sub-millisecond cache hits up to datafeed long polls.
+const BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+// Exported as rpc_server_duration_seconds (the exporter adds the unit suffix).
 const duration = meter.createHistogram("rpc.server.duration", {
-  unit: "ms",
+  unit: "s",
   description: "Duration of gRPC calls served, by service, method and status code",
-  advice: { explicitBucketBoundaries: BUCKETS_MS },
+  advice: { explicitBucketBoundaries: BUCKETS_S },
 });
 
 // Probes and tooling would drown the services' own calls.
@@ -22,7 +23,7 @@ export const rpcMetrics: ServerInterceptor = (method, call) => {
     call,
     new ResponderBuilder()
       .withSendStatus((s, next) => {
-        duration.record(performance.now() - started, {
+        duration.record((performance.now() - started) / 1000, {
           "rpc.system": "grpc",
           "rpc.service": service,
           "rpc.method": name,

@@ -45,9 +45,9 @@ export interface DatafeedDeps {
 }
 
 const lag = meter.createHistogram("symphony.datafeed.lag", {
-  unit: "ms",
+  unit: "s",
   description: "Time from an event's commit in the pod to its delivery in a datafeed read",
-  advice: { explicitBucketBoundaries: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000] },
+  advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
 });
 
 export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
@@ -83,7 +83,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
         async () => toV4Event(e, profiles, await readEventContent(deps.keys, c, e, profiles.get(e.initiatorUserId))),
         { kind: SpanKind.CONSUMER, parent: contextFromHeaders(messages[i]!.headers), links: read ? [{ context: read }] : [] },
       );
-      lag.record(Math.max(0, Date.now() - e.timestamp), { [ATTR.eventType]: e.type });
+      lag.record(Math.max(0, Date.now() - e.timestamp) / 1000, { [ATTR.eventType]: e.type });
       if (v4) out.push(v4);
     }
     return out;
