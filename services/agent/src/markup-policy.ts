@@ -39,8 +39,6 @@ export const clip = (s: string) => (s.length > MAX_ECHO_CHARS ? `${s.slice(0, MA
 
 export const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-export const isElement = (name: string) => TAG_ATTRIBUTES.has(name);
-
 /** Refuses any attribute not in `allowed`, and styles outside the CSS allow-list. */
 export function checkAttributes(tag: string, attributes: Record<string, string>, allowed: string[]): void {
   for (const [name, value] of Object.entries(attributes)) {
