@@ -23,7 +23,7 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-export interface TestCallerOptions {
+interface TestCallerOptions {
   /** The bot the call's session token names (a verified token's principal, or just a user id); absent for a call without one. */
   bot?: Pick<Principal, "userId"> & Partial<Principal>;
   /** The bot's current roles. */
