@@ -36,6 +36,7 @@ export async function podFixture(prefix: string) {
   let users = 0;
 
   return {
+    deps,
     c: podContext(deps),
     db,
     stores,
