@@ -36,7 +36,7 @@ export class Mesh {
     this.clients.set(service, ofService);
     let client = ofService.get(Ctor) as C | undefined;
     if (!client) {
-      client = createClient(Ctor, this.address(service));
+      client = createClient(Ctor, this.address(service), service, this.config.tls);
       ofService.set(Ctor, client);
     }
     return client;
