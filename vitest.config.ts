@@ -1,9 +1,9 @@
-import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 // Workspace packages that are also published export their TypeScript under the "source"
 // condition and their build under "import": inside the repository everything runs from sources.
-const conditions = ["source", ...defaultServerConditions];
+// (Vite's "module" condition is left out: it would load ESM builds Node itself cannot resolve.)
+const conditions = ["source", "node", "development|production"];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { mesh } from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { mesh, newBot } from "./harness.js";
 
 // Every service's /metrics follows Prometheus naming conventions, so dashboards and alerts written
 // for other Node services apply: units in the name (seconds, bytes), counters ending in _total,
@@ -22,6 +22,9 @@ async function families(url: string): Promise<Map<string, Family>> {
 }
 
 describe("metric names", () => {
+  // A bot signing in makes REST requests and gRPC calls, so their durations have been recorded.
+  beforeAll(async () => void (await newBot("metrics")));
+
   it.each(["gateway", "pod", "keymanager", "agent", "objectstore"] as const)("%s follows the Prometheus conventions", async (service) => {
     const metrics = await families(mesh().metricsUrls[service]);
     expect(metrics.size).toBeGreaterThan(0);

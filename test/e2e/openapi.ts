@@ -3,7 +3,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { parse } from "yaml";
 
 // Validates every response the e2e suite receives against Symphony's official OpenAPI files
-// (vendored here with their LICENSE and NOTICE). Paths we add beyond the public API are skipped.
+// (vendored in services/gateway/openapi with their LICENSE and NOTICE). Paths we add beyond the public API are skipped.
 
 interface Operation {
   method: string;
@@ -18,7 +18,7 @@ const ajv = new Ajv({ strict: false, validateFormats: false, validateSchema: fal
 const operations: Operation[] = [];
 
 function load(file: string, prefixes: string[]) {
-  const spec = parse(readFileSync(new URL(`./openapi/${file}`, import.meta.url), "utf8")) as Spec;
+  const spec = parse(readFileSync(new URL(`../../services/gateway/openapi/${file}`, import.meta.url), "utf8")) as Spec;
   ajv.addSchema(spec as object, file);
   const compile = (schema: object | undefined) => {
     if (!schema) return undefined;

@@ -28,7 +28,7 @@ describe("the packed SDK", () => {
 
     const project = mkdtempSync(join(tmpdir(), "symphony-user-"));
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-bot", private: true, type: "module" }));
-    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", codec, sdk], { cwd: project, env: plainEnv });
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", codec, sdk], { cwd: project, env: plainEnv });
     const installed = readdirSync(join(project, "node_modules", "@symphony", "sdk"));
     expect(installed).toEqual(expect.arrayContaining(["dist", "LICENSE", "README.md", "package.json"]));
     expect(installed).not.toContain("src");

@@ -37,6 +37,8 @@ const sdk = new NodeSDK({
   }),
   autoDetectResources: false,
   ...(exporting ? {} : { sampler: new AlwaysOffSampler(), spanProcessors: [new NoopSpanProcessor()] }),
+  // host-metrics gives the process's memory no unit; Prometheus wants bytes in the name.
+  views: [{ instrumentName: "process.memory.usage", name: "process.memory.usage_bytes" }],
   metricReaders: [new ConventionalPrometheusExporter({ port: metrics.port, host: metrics.host })],
   instrumentations: [
     new GrpcInstrumentation(),

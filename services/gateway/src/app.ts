@@ -6,6 +6,7 @@ import { getRPCMetadata, RPCType } from "@opentelemetry/core";
 import { ATTR, CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
 import { Auth } from "@symphony/proto/api/v1/rest";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { registerApiDocs } from "./docs.js";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
 import type { Route } from "./routes.js";
 import { BadRequest, decodeResponse, encodeRequest } from "./translate.js";
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   routes: Route[];
   upstreams: Upstreams;
   logger: Logger;
+  /** The OpenAPI document of `routes`, served at /openapi.json and browsed at /docs. */
+  openApi?: object;
   /** With `ca`, clients may present a certificate signed by it (certificate authentication). */
   https?: { key: Buffer; cert: Buffer; ca?: Buffer };
 }
@@ -85,6 +88,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     done();
   });
   app.setNotFoundHandler((_req, reply) => reject(reply, { statusCode: 404, message: "Not found" }));
+
+  if (opts.openApi) registerApiDocs(app, opts.openApi);
 
   const methodsByUrl = new Map<string, Set<string>>();
   for (const route of opts.routes) {

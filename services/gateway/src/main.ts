@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createLogger, env, grpcServerConfig, loadConfig, onShutdown, startGrpcServer } from "@symphony/kit";
 import { buildGateway } from "./app.js";
+import { buildOpenApi } from "./openapi.js";
 import { loadRoutes } from "./routes.js";
 import { Upstreams } from "./upstream.js";
 
@@ -20,6 +22,8 @@ const config = loadConfig({
 const logger = createLogger("gateway");
 
 const routes = loadRoutes();
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+const openApi = buildOpenApi(routes, version);
 const upstreams = new Upstreams({
   "symphony.pod.v1": config.podAddr,
   "symphony.keymanager.v1": config.kmAddr,
@@ -27,11 +31,11 @@ const upstreams = new Upstreams({
   "symphony.objectstore.v1": config.objectStoreAddr,
 }, mesh.tls);
 
-const http = await buildGateway({ routes, upstreams, logger });
+const http = await buildGateway({ routes, upstreams, logger, openApi });
 await http.listen({ port: config.httpPort, host: config.host });
 const servers = [http];
 if (config.tlsCertFile && config.tlsKeyFile) {
-  const https = await buildGateway({ routes, upstreams, logger, https: {
+  const https = await buildGateway({ routes, upstreams, logger, openApi, https: {
       cert: readFileSync(config.tlsCertFile),
       key: readFileSync(config.tlsKeyFile),
       ca: config.clientCaFile ? readFileSync(config.clientCaFile) : undefined,
