@@ -7,6 +7,7 @@ import { HealthImplementation } from "grpc-health-check";
 import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { serverCredentials, type MeshTls } from "./mesh-tls.js";
+import { LIVENESS, watchReadiness, type ReadinessCheck } from "./readiness.js";
 import { rpcMetrics } from "./rpc-metrics.js";
 
 export interface ServiceBinding {
@@ -42,6 +43,8 @@ export async function startGrpcServer(opts: {
   tls: MeshTls;
   services: ServiceBinding[];
   logger: Logger;
+  /** Dependencies (database, NATS, upstreams) the health status follows: NOT_SERVING while one is down. */
+  readiness?: Record<string, ReadinessCheck>;
 }): Promise<RunningServer> {
   const shutdown = loadConfig({
     delayMs: env.nonNegativeInt("SHUTDOWN_DELAY_MS", 5_000),
@@ -55,7 +58,12 @@ export async function startGrpcServer(opts: {
     interceptors: [rpcMetrics],
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
-  const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
+  const health = new HealthImplementation({ "": "SERVING", [LIVENESS]: "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
+  const setReady = (status: "SERVING" | "NOT_SERVING") => {
+    health.setStatus("", status);
+    for (const s of opts.services) health.setStatus(s.name, status);
+  };
+  const readiness = watchReadiness(opts.readiness ?? {}, opts.logger, (serving) => setReady(serving ? "SERVING" : "NOT_SERVING"));
   health.addToServer(server);
   reflection().addToServer(server);
 
@@ -67,8 +75,8 @@ export async function startGrpcServer(opts: {
   opts.logger.info({ host: opts.host, port, services: opts.services.map((s) => s.name) }, "gRPC server listening (mTLS)");
 
   const drain = async (graceMs = shutdown.graceMs) => {
-    health.setStatus("", "NOT_SERVING");
-    for (const s of opts.services) health.setStatus(s.name, "NOT_SERVING");
+    readiness.stop();
+    setReady("NOT_SERVING");
     // Load balancers and Kubernetes endpoints notice the failing probe only after a while;
     // until then new calls still arrive and are served.
     await new Promise((resolve) => setTimeout(resolve, shutdown.delayMs));

@@ -13,6 +13,8 @@ const REDACTED = [
   "req.headers.sessiontoken",
   "req.headers.keymanagertoken",
   "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
   "key",
   "*.key",
   "body",

@@ -13,6 +13,7 @@ import {
   startGrpcServer,
   TokenVerifier,
   unary,
+  dependency,
 } from "@symphony/kit";
 import { AgentServiceService } from "@symphony/proto/agent/v1/agent_service";
 import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
@@ -75,6 +76,7 @@ const guard = new CallGuard({
 const server = await startGrpcServer({
   ...grpc,
   logger,
+  readiness: { nats: dependency.nats(bus), pod: dependency.upstream(pod), keymanager: dependency.upstream(km) },
   services: [
     {
       name: "symphony.agent.v1.AgentService",

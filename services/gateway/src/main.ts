@@ -45,7 +45,7 @@ if (config.tlsCertFile && config.tlsKeyFile) {
   servers.push(https);
 }
 logger.info({ http: config.httpPort, https: servers.length > 1 ? config.httpsPort : undefined, routes: routes.length }, "gateway listening");
-const grpc = await startGrpcServer({ ...mesh, logger, services: [] });
+const grpc = await startGrpcServer({ ...mesh, logger, services: [], readiness: upstreams.readiness() });
 
 onShutdown(logger, async () => {
   // Fail the probes first; then stop accepting, let in-flight requests finish and close the upstreams.

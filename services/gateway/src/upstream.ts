@@ -1,4 +1,5 @@
 import { Client, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { dependency, type ReadinessCheck } from "@symphony/kit";
 import { channelCredentials, channelOptions, type MeshTls } from "@symphony/kit/client";
 import type { PeerName } from "@symphony/proto/contracts";
 
@@ -26,6 +27,11 @@ export class Upstreams {
         err ? reject(err) : resolve(res ?? Buffer.alloc(0)),
       );
     });
+  }
+
+  /** The health of every upstream, checked over the channels calls use: the gateway serves only while they all do. */
+  readiness(): Record<string, ReadinessCheck> {
+    return Object.fromEntries([...this.clients].map(([pkg, client]) => [peerOfPackage(pkg), dependency.upstream(client)]));
   }
 
   close(): void {

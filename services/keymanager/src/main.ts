@@ -16,6 +16,7 @@ import {
   startGrpcServer,
   TokenIssuer,
   TokenVerifier,
+  dependency,
 } from "@symphony/kit";
 import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
 import { KeyInvalidation } from "@symphony/proto/events/v1/events";
@@ -83,6 +84,7 @@ const guard = new CallGuard({
 const server = await startGrpcServer({
   ...grpc,
   logger,
+  readiness: { database: dependency.database(db), nats: dependency.nats(bus), pod: dependency.upstream(pod) },
   services: [
     {
       name: "symphony.keymanager.v1.KeyManagerService",

@@ -14,6 +14,7 @@ import {
   startGrpcServer,
   TokenVerifier,
   unary,
+  dependency,
 } from "@symphony/kit";
 import { NATS_DEFAULTS } from "@symphony/proto/contracts";
 import { ObjectStoreAdminServiceService, ObjectStoreServiceService } from "@symphony/proto/objectstore/v1/objectstore_service";
@@ -71,6 +72,7 @@ const guard = new CallGuard({
 const server = await startGrpcServer({
   ...grpc,
   logger,
+  readiness: { database: dependency.database(db), nats: dependency.nats(bus), pod: dependency.upstream(podInternal) },
   services: [
     {
       name: "symphony.objectstore.v1.ObjectStoreService",

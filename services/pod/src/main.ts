@@ -14,6 +14,7 @@ import {
   startGrpcServer,
   TokenIssuer,
   TokenVerifier,
+  dependency,
 } from "@symphony/kit";
 import { NATS_DEFAULTS } from "@symphony/proto/contracts";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
@@ -75,6 +76,7 @@ const deps: PodDeps = {
 const server = await startGrpcServer({
   ...grpc,
   logger,
+  readiness: { database: dependency.database(db), nats: dependency.nats(bus) },
   services: [
     {
       name: "symphony.pod.v1.PodService",

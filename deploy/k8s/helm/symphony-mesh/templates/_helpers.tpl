@@ -259,9 +259,10 @@ containers:
     livenessProbe:
       grpc:
         port: {{ $spec.grpcPort }}
+        # The process alone: readiness ("") follows the database, NATS and upstreams.
+        service: liveness
       periodSeconds: 10
       timeoutSeconds: 2
-      # Longer than the termination grace period: a draining pod reports NOT_SERVING on purpose.
       failureThreshold: 6
     resources:
       {{- toYaml $values.resources | nindent 6 }}
