@@ -1,4 +1,6 @@
 // `npm start`: the whole mesh on this machine, in the foreground until Ctrl-C or SIGTERM.
+import { createHash } from "node:crypto";
+import { mkdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureInfra, type Infra } from "./infra.js";
@@ -7,6 +9,11 @@ import { startMesh, type Mesh } from "./mesh.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(root, ".data");
 const log = (line: string) => console.log(`[start] ${line}`);
+// Each checkout's mesh is its own: its schemas, NATS subjects, streams and buckets are named from
+// its data directory, so a second clone (or a fresh .data) on a machine whose Postgres and NATS
+// another checkout already uses starts cleanly instead of meeting the other's data and secrets.
+mkdirSync(dataDir, { recursive: true });
+const instance = `mesh_${createHash("sha256").update(realpathSync(dataDir)).digest("hex").slice(0, 8)}`;
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function portFromEnv(name: string, fallback: number): number {
@@ -34,6 +41,9 @@ const starting = (async () => {
     keysDir: join(dataDir, "keys"),
     tlsDir: join(dataDir, "tls"),
     adminPublicKeyFile: ownAdminKey,
+    schemaPrefix: instance,
+    subjectPrefix: instance,
+    eventsStream: instance.toUpperCase(),
     httpPort,
     httpsPort,
     onExit: (service, code) => void shutdown(1, `${service} ${code === null ? "was killed" : `exited with code ${code}`}; stopping the mesh`),
@@ -80,6 +90,8 @@ Symphony mesh is up.
   admin bot      username "admin" (role USER_PROVISIONING), private key ${key}
   Postgres       ${i.databaseUrl}
   NATS           ${i.natsUrl}
+  this checkout  schemas ${instance}_pod, ${instance}_keymanager, ${instance}_objectstore; NATS subjects ${instance}.*, streams ${instance.toUpperCase()}*
+  API            ${m.gatewayUrl}/openapi.json, browsable at ${m.gatewayUrl}/docs
 
 A bot logs in with an RS512 JWT {sub, exp: now+240 s} signed by its key, at /login and at /relay,
 then sends sessionToken (and keyManagerToken for messages) as headers. In a shell:

@@ -63,7 +63,9 @@ export class KeyCustody {
       try {
         open(key, check, checkAad(version));
       } catch {
-        throw new ConfigError(`master key version ${version} is not the key this key manager's database was written with`);
+        throw new ConfigError(
+          `master key version ${version} is not the key this key manager's database was written with: start it with the key file that wrote this database, or give it a database of its own (another DB_SCHEMA; for npm start, see README, Troubleshooting)`,
+        );
       }
     }
     const missing = (await this.store.masterKeyVersionsInUse()).filter((v) => !ring.keys.has(v));

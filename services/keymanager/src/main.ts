@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
+  ConfigError,
   connectBus,
   CallGuard,
   createClient,
@@ -48,10 +49,22 @@ const config = loadConfig({
 const logger = createLogger("keymanager");
 const readMasterKeys = () => loadMasterKeys({ file: config.masterKeyFile, key: config.masterKey, version: config.masterKeyVersion });
 
-const ring = readMasterKeys();
+/** Secrets that do not fit the data are one line saying what to do, not a stack trace. */
+function stopOnConfigError(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  logger.fatal(err.message);
+  process.exit(1);
+}
+
+let ring: ReturnType<typeof readMasterKeys>;
+try {
+  ring = readMasterKeys();
+} catch (err) {
+  stopOnConfigError(err);
+}
 const db = await openDb<KeyManagerDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new KeyStore(db);
-const custody = await KeyCustody.open(store, ring, logger);
+const custody = await KeyCustody.open(store, ring, logger).catch(stopOnConfigError);
 const bus = await connectBus(config.natsUrl, "keymanager");
 const tokens = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), KEY_MANAGER_AUDIENCE, config.tokenTtlSeconds);
 const verifier = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => tokens.jwks);
