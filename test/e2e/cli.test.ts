@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -298,6 +298,38 @@ describe("symphony-admin usage and failures", () => {
     expect(help.stdout).toMatch(/^usage: symphony-admin /);
     expect(help.stdout).toContain("datafeeds delete --user ID FEED_ID");
     expect(await cli("users", "create", "--help")).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage: symphony-admin users create --username NAME/) });
+  });
+
+  it("prints its version, and --output json|table with --json as an alias", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) expect(await cli(flag)).toEqual({ code: 0, stdout: `symphony-admin ${version}\n`, stderr: "" });
+    const asJson = await cli("health", "pod", "--output", "json");
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toEqual([{ service: "pod", address: mesh().grpcAddresses.pod, status: "SERVING" }]);
+    expect((await cli("health", "pod", "--json")).stdout).toBe(asJson.stdout);
+    expect((await cli("health", "pod", "-o", "table")).stdout).toMatch(/^SERVICE\s+ADDRESS\s+STATUS\npod\s/);
+    expect(await cli("health", "--output", "yaml")).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: --output takes json or table, not "yaml"/) });
+  });
+
+  it("prints bash and zsh completion scripts that complete commands and options", async () => {
+    const bash = await cli("completion", "bash");
+    expect(bash.code).toBe(0);
+    const complete = async (...words: string[]) => {
+      const script = `source /dev/stdin; COMP_WORDS=(symphony-admin ${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length}; _symphony_admin; echo "\${COMPREPLY[*]}"`;
+      const child = execFile("bash", ["-c", script]);
+      child.stdin!.end(bash.stdout);
+      let out = "";
+      child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+      await new Promise((resolve) => child.once("close", resolve));
+      return out.trim().split(" ");
+    };
+    expect(await complete("us")).toEqual(["users"]);
+    expect(await complete("users", "")).toEqual(expect.arrayContaining(["create", "disable", "enable", "show", "list", "keys"]));
+    expect(await complete("users", "create", "--user")).toEqual(["--username"]);
+    expect(await complete("--tls")).toEqual(["--tls-ca", "--tls-cert", "--tls-key"]);
+    const zsh = await cli("completion", "zsh");
+    expect(zsh).toMatchObject({ code: 0, stdout: expect.stringContaining("bashcompinit") });
+    expect(await cli("completion", "fish")).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: completion takes one of: bash, zsh/) });
   });
 
   it("exits 3 when the service a command needs is unreachable", async () => {

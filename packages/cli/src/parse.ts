@@ -3,19 +3,23 @@ import { usageOf, type Command, type OptionsConfig, type OptionValues } from "./
 import { SERVICES } from "./config.js";
 import { UsageError } from "./failures.js";
 
-const GLOBAL_OPTIONS: OptionsConfig = {
+export const GLOBAL_OPTIONS: OptionsConfig = {
   ...Object.fromEntries(SERVICES.map((s) => [s, { type: "string" as const }])),
   "admin-user": { type: "string" },
   "tls-ca": { type: "string" },
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   key: { type: "string" },
+  output: { type: "string", short: "o" },
   json: { type: "boolean" },
+  version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
 };
 
 export type ParsedCommandLine =
   | { help: true; command?: Command }
+  | { help: false; version: true }
+  | { help: false; completion: string | undefined }
   | { help: false; command: Command; options: OptionValues; args: string[] };
 
 const oneLine = (err: unknown) => (err as Error).message.split("\n")[0]!;
@@ -34,8 +38,10 @@ export function parseCommandLine(argv: string[], commands: Command[]): ParsedCom
   const loose = parseArgs({ args: argv, options: known, strict: false, allowPositionals: true });
   const words = loose.positionals;
   if (words[0] === "help") return { help: true, command: findCommand(commands, words.slice(1)) };
+  if (words[0] === "completion") return { help: false, completion: words[1] };
   if (words.length === 0) {
     if (loose.values.help) return { help: true };
+    if (loose.values.version) return { help: false, version: true };
     throw new UsageError("no command given");
   }
   const command = findCommand(commands, words);
