@@ -4,6 +4,10 @@ import { meter } from "./telemetry.js";
 
 // int8 columns hold user ids and millisecond timestamps, all below 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// int8[] (member and recipient id lists) likewise: pg's own array parser, then numbers.
+const INT8_ARRAY = 1016 as pg.types.TypeId;
+const parseTextArray = pg.types.getTypeParser(INT8_ARRAY) as (v: string) => (string | null)[];
+pg.types.setTypeParser(INT8_ARRAY, (v: string) => parseTextArray(v).map((x) => (x === null ? null : Number(x))));
 
 export interface DbOptions {
   url: string;
