@@ -14,7 +14,7 @@ const INTERVAL_MS = 5_000;
 const TIMEOUT_MS = 2_000;
 
 export const dependency = {
-  database: (db: Kysely<unknown>): ReadinessCheck => () => sql`select 1`.execute(db),
+  database: <DB>(db: Kysely<DB>): ReadinessCheck => () => sql`select 1`.execute(db),
   // A flush is a round trip to the server; it does not answer while the connection is down.
   nats: (bus: Bus): ReadinessCheck => () => bus.nc.flush(),
   /** grpc.health.v1.Health/Check over the client's own channel (same address, same mTLS); SERVING is the bytes 08 01. */
