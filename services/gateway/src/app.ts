@@ -22,8 +22,8 @@ export interface GatewayOptions {
   routes: Route[];
   upstreams: Upstreams;
   logger: Logger;
-  /** The OpenAPI document of `routes`, served at /openapi.json and browsed at /docs. */
-  openApi?: object;
+  /** Builds the OpenAPI document of `routes`, served at /openapi.json and browsed at /docs. */
+  openApi?: () => object;
   /** With `ca`, clients may present a certificate signed by it (certificate authentication). */
   https?: { key: Buffer; cert: Buffer; ca?: Buffer };
 }

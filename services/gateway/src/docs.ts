@@ -31,11 +31,12 @@ window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", prese
 </html>
 `;
 
-export function registerApiDocs(app: FastifyInstance, document: object): void {
+/** `document` is built on the first request and kept: parsing the official files would slow every start. */
+export function registerApiDocs(app: FastifyInstance, document: () => object): void {
   const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   const assets = Object.entries(ASSETS).map(([file, type]) => ({ file, type, body: readFileSync(join(dist, file)) }));
-  const json = JSON.stringify(document);
-  app.get("/openapi.json", (_req, reply) => reply.type("application/json; charset=utf-8").send(json));
+  let json: string | undefined;
+  app.get("/openapi.json", (_req, reply) => reply.type("application/json; charset=utf-8").send((json ??= JSON.stringify(document()))));
   app.get("/docs", (_req, reply) => reply.type("text/html; charset=utf-8").send(PAGE));
   for (const { file, type, body } of assets) app.get(`/docs/${file}`, (_req, reply) => reply.type(type).header("cache-control", "public, max-age=86400").send(body));
 }

@@ -23,7 +23,7 @@ const logger = createLogger("gateway");
 
 const routes = loadRoutes();
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
-const openApi = buildOpenApi(routes, version);
+const openApi = () => buildOpenApi(routes, version);
 const upstreams = new Upstreams({
   "symphony.pod.v1": config.podAddr,
   "symphony.keymanager.v1": config.kmAddr,

@@ -20,7 +20,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   // No call reaches an upstream here: the router alone is under test.
-  app = await buildGateway({ routes, upstreams: {} as Upstreams, logger: createLogger("test", "silent"), openApi: document });
+  app = await buildGateway({ routes, upstreams: {} as Upstreams, logger: createLogger("test", "silent"), openApi: () => document });
 });
 afterAll(() => app.close());
 
