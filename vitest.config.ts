@@ -22,6 +22,12 @@ export default defineConfig({
       },
       {
         test: {
+          name: "nats",
+          include: ["test/nats/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/e2e/global-setup.ts"],
