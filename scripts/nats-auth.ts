@@ -130,7 +130,7 @@ export function ensureNatsCredentials(dir: string, names: NatsNames): NatsCreden
 }
 
 /** The names from the same variables the services read, with the services' defaults. */
-function namesFromEnv(e: NodeJS.ProcessEnv): NatsNames {
+export function natsNamesFromEnv(e: NodeJS.ProcessEnv): NatsNames {
   const d = DEFAULT_NATS_NAMES;
   return {
     subjectPrefix: e.SUBJECT_PREFIX || d.subjectPrefix,
@@ -147,7 +147,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error("usage: npx tsx scripts/nats-auth.ts <credentials dir>   (names from SUBJECT_PREFIX, EVENTS_STREAM, REVOCATIONS_BUCKET, OBJECTS_STREAM, ENTITLEMENTS_BUCKET)");
     process.exit(2);
   }
-  const { configFile } = ensureNatsCredentials(dir, namesFromEnv(process.env));
+  const { configFile } = ensureNatsCredentials(dir, natsNamesFromEnv(process.env));
   process.stdout.write(readFileSync(configFile, "utf8"));
   console.error(`seeds (one per service, <service>.nk) and ${configFile} written in ${dir}`);
 }

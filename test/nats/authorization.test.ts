@@ -90,7 +90,7 @@ describe("each service's legitimate NATS operations", () => {
   it("key notices from the pod and the key manager reach the agent and the key manager", async () => {
     const received: Record<string, string[]> = { agent: [], keymanager: [] };
     for (const s of ["agent", "keymanager"] as const) {
-      buses[s].nc.subscribe(`${names.subjectPrefix}.keys.changed.*`, { callback: (_e, m) => received[s]!.push(m.subject) });
+      buses[s].nc.subscribe(`${names.subjectPrefix}.keys.changed.*`, { callback: (_e, m) => void received[s]!.push(m.subject) });
     }
     await Promise.all([buses.agent.nc.flush(), buses.keymanager.nc.flush()]);
     buses.pod.nc.publish(`${names.subjectPrefix}.keys.changed.s1`);

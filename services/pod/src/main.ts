@@ -4,6 +4,7 @@ import {
   createLogger,
   env,
   loadConfig,
+  natsAccessFromEnv,
   MIGRATE_MODES,
   onShutdown,
   openDb,
@@ -42,7 +43,7 @@ const logger = createLogger("pod");
 const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new PodStore(db);
 await ensureAdminAccount(store, config.adminPublicKeyFile, logger);
-const bus = await connectBus(config.natsUrl, "pod");
+const bus = await connectBus(config.natsUrl, "pod", natsAccessFromEnv());
 const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
 await ensureEventsStream(bus, topology);
 const relay = new OutboxRelay(store, bus, topology, logger);
