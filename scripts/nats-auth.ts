@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nkeys } from "@nats-io/transport-node";
 import { inboxPrefix } from "@symphony/kit";
+import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
 
 /** The names the services are configured with (SUBJECT_PREFIX, EVENTS_STREAM, …); permissions are made from them. */
 export interface NatsNames {
@@ -17,13 +18,7 @@ export interface NatsNames {
 }
 
 /** The services' defaults. */
-export const DEFAULT_NATS_NAMES: NatsNames = {
-  subjectPrefix: "symphony",
-  eventsStream: "SYMPHONY_EVENTS",
-  revocationsBucket: "SYMPHONY_REVOKED_TOKENS",
-  objectsStream: "SYMPHONY_OBJECTS",
-  entitlementsBucket: "SYMPHONY_OBJECTSTORE_ENTITLEMENTS",
-};
+export const DEFAULT_NATS_NAMES: NatsNames = NATS_DEFAULTS;
 
 export const NATS_SERVICES = ["pod", "keymanager", "agent", "objectstore"] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
@@ -67,7 +62,7 @@ const kvWriter = (b: string) => [...kvReader(b), `$KV.${b}.>`];
 /** What each service may publish and subscribe to, worked out from what its code touches. */
 export function natsPermissions(n: NatsNames): Record<NatsService, Permissions> {
   const p = n.subjectPrefix;
-  const keysChanged = `${p}.keys.changed.*`;
+  const keysChanged = SUBJECTS.allKeysChanged(p);
   const base = (service: NatsService, publish: string[], subscribe: string[] = []): Permissions => ({
     // Every JetStream client first asks for the account's JetStream info.
     publish: ["$JS.API.INFO", ...publish],
@@ -75,7 +70,7 @@ export function natsPermissions(n: NatsNames): Record<NatsService, Permissions> 
   });
   return {
     // Publishes every recipient's events and key notices; owns the events stream; revokes tokens.
-    pod: base("pod", [`${p}.events.user.*.*`, keysChanged, ...ownStream(n.eventsStream), ...kvWriter(n.revocationsBucket)]),
+    pod: base("pod", [SUBJECTS.userEvents(p, "*"), keysChanged, ...ownStream(n.eventsStream), ...kvWriter(n.revocationsBucket)]),
     // Rotates keys on key notices and announces its own; revokes key manager tokens at logout.
     keymanager: base("keymanager", [keysChanged, ...kvWriter(n.revocationsBucket)], [keysChanged]),
     // Reads datafeeds through durable consumers of the events stream; keeps v4 acks in its own bucket.

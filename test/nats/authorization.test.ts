@@ -9,7 +9,8 @@ import { ensureNatsCredentials, NATS_SERVICES, type NatsCredentials, type NatsNa
 import { FeedStore, V4AckState } from "../../services/agent/src/feeds.js";
 import { Entitlements } from "../../services/objectstore/src/entitlements.js";
 import { ensureObjectsStream } from "../../services/objectstore/src/feeds.js";
-import { ensureEventsStream, userSubject } from "../../services/pod/src/outbox-relay.js";
+import { SUBJECTS } from "@symphony/proto/contracts";
+import { ensureEventsStream } from "../../services/pod/src/outbox-relay.js";
 import { startNatsServer, type TestNatsServer } from "./nats-server.js";
 
 // Test meshes use prefixes, so the names are not the defaults: permissions must follow them.
@@ -67,7 +68,7 @@ describe("each service's legitimate NATS operations", () => {
   it("the pod publishes an event and the agent reads and acknowledges it through a durable consumer", async () => {
     const feeds = new FeedStore(buses.agent, names.eventsStream, names.subjectPrefix, 5, 60_000);
     const feed = await feeds.create(7, "v5");
-    await buses.pod.js.publish(userSubject(events, 7, "MESSAGESENT"), new TextEncoder().encode("hello"), { msgID: "e1:7" });
+    await buses.pod.js.publish(SUBJECTS.userEvent(names.subjectPrefix, 7, "MESSAGESENT"), new TextEncoder().encode("hello"), { msgID: "e1:7" });
     const { messages, ackId } = await feeds.next(feed, 2_000);
     expect(messages.map((m) => m.string())).toEqual(["hello"]);
     await feeds.ack(feed, ackId);
@@ -90,11 +91,11 @@ describe("each service's legitimate NATS operations", () => {
   it("key notices from the pod and the key manager reach the agent and the key manager", async () => {
     const received: Record<string, string[]> = { agent: [], keymanager: [] };
     for (const s of ["agent", "keymanager"] as const) {
-      buses[s].nc.subscribe(`${names.subjectPrefix}.keys.changed.*`, { callback: (_e, m) => void received[s]!.push(m.subject) });
+      buses[s].nc.subscribe(SUBJECTS.allKeysChanged(names.subjectPrefix), { callback: (_e, m) => void received[s]!.push(m.subject) });
     }
     await Promise.all([buses.agent.nc.flush(), buses.keymanager.nc.flush()]);
-    buses.pod.nc.publish(`${names.subjectPrefix}.keys.changed.s1`);
-    buses.keymanager.nc.publish(`${names.subjectPrefix}.keys.changed.s2`);
+    buses.pod.nc.publish(SUBJECTS.keysChanged(names.subjectPrefix, "s1"));
+    buses.keymanager.nc.publish(SUBJECTS.keysChanged(names.subjectPrefix, "s2"));
     await until(() => received.agent!.length === 2 && received.keymanager!.length === 2, "key notices");
   });
 
@@ -115,8 +116,8 @@ describe("what a service's credentials cannot do", () => {
 
   it("the agent cannot publish into a user's datafeed subject", async () => {
     const before = (await jetstreamManager(inspect).then((j) => j.streams.info(names.eventsStream))).state.messages;
-    await refused(buses.agent.js.publish(userSubject(events, 1, "MESSAGESENT"), new TextEncoder().encode("forged")));
-    await refused(buses.keymanager.js.publish(userSubject(events, 1, "MESSAGESENT"), new TextEncoder().encode("forged")));
+    await refused(buses.agent.js.publish(SUBJECTS.userEvent(names.subjectPrefix, 1, "MESSAGESENT"), new TextEncoder().encode("forged")));
+    await refused(buses.keymanager.js.publish(SUBJECTS.userEvent(names.subjectPrefix, 1, "MESSAGESENT"), new TextEncoder().encode("forged")));
     expect((await (await jetstreamManager(inspect)).streams.info(names.eventsStream)).state.messages).toBe(before);
   });
 
