@@ -149,4 +149,9 @@ describe("what a service's credentials cannot do", () => {
       expect(await sub.closed).toMatchObject({ operation: "subscription", subject });
     }
   });
+
+  // What lets the whole-mesh test (mesh.test.ts) assert that the services were never refused.
+  it("the server logs the refusals", () => {
+    expect(readFileSync(join(server.dir, "nats.log"), "utf8")).toMatch(/Publish Violation|Permissions Violation/);
+  });
 });
