@@ -36,7 +36,7 @@ beforeAll(async () => {
     credentials = ensureNatsCredentials(join(dir, "creds"), names);
     const authorization = readFileSync(credentials.configFile, "utf8");
     return authorization.replace("users: [\n", `users: [\n    ${JSON.stringify(inspector)},\n`);
-  }, inspector);
+  }, (url) => connect({ servers: url, ...inspector, reconnect: false }));
   inspect = await connect({ servers: server.url, ...inspector });
   for (const s of NATS_SERVICES) buses[s] = await connectBus(server.url, s, { nkeySeedFile: credentials.seedFiles[s] });
   // What each service does at start, in the order npm start runs them.

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
 import { dropSchema, testDatabaseUrl } from "@symphony/kit/testing";
 import { SymphonyBot } from "@symphony/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -34,7 +35,7 @@ beforeAll(async () => {
     const credentials = ensureNatsCredentials(join(dir, "creds"), natsNames);
     seedFiles = credentials.seedFiles;
     return readFileSync(credentials.configFile, "utf8").replace("users: [\n", `users: [\n    ${JSON.stringify(inspector)},\n`);
-  }, inspector);
+  }, (url) => connect({ servers: url, ...inspector, reconnect: false }));
   mesh = await startMesh({
     databaseUrl: testDatabaseUrl(),
     natsUrl: server.url,

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
 
 export interface TestNatsServer {
   url: string;
@@ -25,10 +24,13 @@ const freePort = () =>
 
 /**
  * A nats-server of the test's own: random port, JetStream in a temporary directory, started
- * with `config` (e.g. an authorization block). `probe` is a client connection option set that
- * the server accepts, used to wait until it answers.
+ * with `config` (e.g. an authorization block). `probe` connects a client the server accepts; it is
+ * retried until the server answers.
  */
-export async function startNatsServer(config: (dir: string) => string, probe: { user: string; pass: string }): Promise<TestNatsServer> {
+export async function startNatsServer(
+  config: (dir: string) => string,
+  probe: (url: string) => Promise<{ close(): Promise<void> }>,
+): Promise<TestNatsServer> {
   if (!BIN) throw new Error("nats-server not found");
   const dir = mkdtempSync(join(tmpdir(), "nats-auth-"));
   const configFile = join(dir, "nats.conf");
@@ -41,7 +43,7 @@ export async function startNatsServer(config: (dir: string) => string, probe: { 
   const until = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}; see ${join(dir, "nats.log")}`);
-    const nc = await connect({ servers: url, ...probe, reconnect: false }).catch(() => undefined);
+    const nc = await probe(url).catch(() => undefined);
     if (nc) {
       await nc.close();
       break;
