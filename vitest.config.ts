@@ -24,6 +24,8 @@ export default defineConfig({
         test: {
           name: "nats",
           include: ["test/nats/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       {

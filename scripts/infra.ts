@@ -23,7 +23,7 @@ export interface InfraOptions {
   shared?: { databaseUrl: string; natsUrl: string };
   /** Ports the private servers should take when free (a restart keeps the ones its clients know). */
   ports?: { postgres: number; nats: number };
-  /** nats-server configuration (the authorization block) a private NATS is started with. */
+  /** File with the `authorization` block a private NATS is started with (scripts/nats-auth.ts). */
   natsAuthorization?: string;
 }
 
@@ -206,6 +206,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The private server's configuration file. JetStream is in it rather than in flags: nats-server
+ * re-reads the file on SIGHUP and, in 2.9, turns JetStream off when the file does not name it.
+ */
+function writeNatsConfig(opts: InfraOptions, storeDir: string): string {
+  const file = join(opts.dataDir, "nats.conf");
+  const authorization = opts.natsAuthorization ? readFileSync(opts.natsAuthorization, "utf8") : "";
+  writeFileSync(file, `# Written by scripts/infra.ts on every start.\njetstream { store_dir: ${JSON.stringify(storeDir)} }\n${authorization}`);
+  return file;
+}
+
 async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
   const storeDir = join(opts.dataDir, "nats");
   const logFile = join(opts.dataDir, "nats.log");
@@ -217,7 +228,10 @@ async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
     const authorized = authField === "authorized";
     opts.log(`NATS: reusing the private server already running on 127.0.0.1:${oldPort} (pid ${oldPid})`);
     // It reads its configuration file again on SIGHUP: the authorization follows the current names and keys.
-    if (authorized && opts.natsAuthorization) process.kill(oldPid, "SIGHUP");
+    if (authorized && opts.natsAuthorization) {
+      writeNatsConfig(opts, storeDir);
+      process.kill(oldPid, "SIGHUP");
+    }
     return { url: `nats://127.0.0.1:${oldPort}`, authorized: authorized && opts.natsAuthorization !== undefined };
   }
   const port = await freePort(opts.ports?.nats ?? PRIVATE_NATS_PORT);
@@ -225,8 +239,8 @@ async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
   mkdirSync(storeDir, { recursive: true });
   opts.log(`NATS: starting a private server with JetStream on 127.0.0.1:${port} (log ${logFile})`);
   // Detached so that Ctrl-C in the terminal reaches only the launcher, which then stops it in order.
-  const config = opts.natsAuthorization ? ["-c", opts.natsAuthorization] : [];
-  const child = spawn(bin, [...config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile], { detached: true, stdio: "ignore" });
+  const config = writeNatsConfig(opts, storeDir);
+  const child = spawn(bin, ["-c", config, "-a", "127.0.0.1", "-p", String(port), "-l", logFile], { detached: true, stdio: "ignore" });
   child.unref();
   let spawnError: Error | undefined;
   child.once("error", (err) => (spawnError = err));

@@ -45,7 +45,7 @@ beforeAll(async () => {
     ...names,
   });
   admin = await SymphonyBot.authenticate({ baseUrl: mesh.gatewayUrl, username: "admin", privateKeyPem: readFileSync(mesh.adminKeyPath, "utf8"), fetch: validatingFetch });
-}, 180_000);
+});
 
 afterAll(async () => {
   await mesh?.stop();
@@ -77,4 +77,4 @@ it("sends a message to a datafeed and ends a disabled user's sessions, with no p
   await expect(bob.bot.call("GET", `/agent/v5/datafeeds`)).rejects.toThrow();
 
   expect(readFileSync(join(server.dir, "nats.log"), "utf8")).not.toMatch(/violation/i);
-}, 120_000);
+});
