@@ -23,7 +23,7 @@ export const DEFAULT_NATS_NAMES: NatsNames = NATS_DEFAULTS;
 export const NATS_SERVICES = ["pod", "keymanager", "agent", "objectstore"] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
 
-export interface Permissions {
+interface Permissions {
   publish: string[];
   subscribe: string[];
 }
@@ -60,7 +60,7 @@ const kvReader = (b: string) => [
 const kvWriter = (b: string) => [...kvReader(b), `$KV.${b}.>`];
 
 /** What each service may publish and subscribe to, worked out from what its code touches. */
-export function natsPermissions(n: NatsNames): Record<NatsService, Permissions> {
+function natsPermissions(n: NatsNames): Record<NatsService, Permissions> {
   const p = n.subjectPrefix;
   const keysChanged = SUBJECTS.allKeysChanged(p);
   const base = (service: NatsService, publish: string[], subscribe: string[] = []): Permissions => ({
@@ -91,7 +91,7 @@ export function natsPermissions(n: NatsNames): Record<NatsService, Permissions> 
 }
 
 /** The `authorization` block of nats-server's configuration: the services' public keys and permissions, no secret. */
-export function natsAuthorization(names: NatsNames, publicKeys: Record<NatsService, string>): string {
+function natsAuthorization(names: NatsNames, publicKeys: Record<NatsService, string>): string {
   const permissions = natsPermissions(names);
   const users = NATS_SERVICES.map((s) => {
     const { publish, subscribe } = permissions[s];
