@@ -32,7 +32,7 @@ const starting = (async () => {
   const nats = ensureNatsCredentials(join(dataDir, "keys", "nats"), natsNamesFromEnv(process.env));
   infra = await ensureInfra({ dataDir, log, allowInstall: true, natsAuthorization: nats.configFile });
   if (!infra.natsAuthorized) {
-    log(`NATS at ${infra.natsUrl} was not started by npm start: it has no authorization, so the services connect to it without credentials`);
+    log(`NATS at ${infra.natsUrl} runs without the mesh's authorization (npm start did not start it with one): the services connect without credentials`);
   }
   mesh = await startMesh({
     databaseUrl: infra.databaseUrl,
