@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureNatsCredentials, NATS_SERVICES, type NatsCredentials, type NatsNames, type NatsService } from "../../scripts/nats-auth.js";
 import { FeedStore, V4AckState } from "../../services/agent/src/feeds.js";
 import { Entitlements } from "../../services/objectstore/src/entitlements.js";
-import { ensureObjectsStream } from "../../services/objectstore/src/feeds.js";
+import { ensureObjectsStream, feedSubject, FeedQueues } from "../../services/objectstore/src/feeds.js";
 import { SUBJECTS } from "@symphony/proto/contracts";
 import { ensureEventsStream } from "../../services/pod/src/outbox-relay.js";
 import { startNatsServer, type TestNatsServer } from "./nats-server.js";
@@ -22,6 +22,7 @@ const names: NatsNames = {
   entitlementsBucket: "AUTHZ_ENTITLEMENTS",
 };
 const events = { streamName: names.eventsStream, subjectPrefix: names.subjectPrefix };
+const objects = { streamName: names.objectsStream, subjectPrefix: names.subjectPrefix };
 // Sees everything, to check what the services could not do; not part of the generated config.
 const inspector = { user: "inspector", pass: "inspector-password" };
 const logger = createLogger("nats-authorization-test");
@@ -41,7 +42,7 @@ beforeAll(async () => {
   for (const s of NATS_SERVICES) buses[s] = await connectBus(server.url, s, { nkeySeedFile: credentials.seedFiles[s] });
   // What each service does at start, in the order npm start runs them.
   await ensureEventsStream(buses.pod, events);
-  await ensureObjectsStream(buses.objectstore, { streamName: names.objectsStream, subjectPrefix: names.subjectPrefix });
+  await ensureObjectsStream(buses.objectstore, objects);
 });
 
 afterAll(async () => {
@@ -97,6 +98,19 @@ describe("each service's legitimate NATS operations", () => {
     buses.pod.nc.publish(SUBJECTS.keysChanged(names.subjectPrefix, "s1"));
     buses.keymanager.nc.publish(SUBJECTS.keysChanged(names.subjectPrefix, "s2"));
     await until(() => received.agent!.length === 2 && received.keymanager!.length === 2, "key notices");
+  });
+
+  it("the object store publishes to its feeds and reads, extends and acknowledges them", async () => {
+    const queues = new FeedQueues(buses.objectstore, objects);
+    const [partition, feedHash] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    const consumer = await queues.ensure(1, feedHash, 60_000);
+    await buses.objectstore.js.publish(feedSubject(objects, 1, partition, feedHash), new TextEncoder().encode("version"));
+    const [first] = await queues.read(consumer, 10, 2_000);
+    expect(first?.string()).toBe("version");
+    await queues.extend(consumer, [{ receipt: queues.receiptOf(first!), seconds: 0 }]);
+    const [again] = await queues.read(consumer, 10, 2_000);
+    await queues.ack(consumer, [queues.receiptOf(again!)]);
+    await queues.delete(consumer);
   });
 
   it("the object store keeps entitlements in its own bucket", async () => {
