@@ -32,6 +32,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "nats",
+          include: ["test/nats/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/e2e/global-setup.ts"],

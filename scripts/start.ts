@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureInfra, type Infra } from "./infra.js";
 import { startMesh, type Mesh } from "./mesh.js";
+import { ensureNatsCredentials } from "./nats-auth.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(root, ".data");
@@ -34,7 +35,20 @@ const ownAdminKey = process.env.ADMIN_PUBLIC_KEY_FILE || undefined;
 const starting = (async () => {
   const httpPort = portFromEnv("HTTP_PORT", 8080);
   const httpsPort = portFromEnv("HTTPS_PORT", 8443);
-  infra = await ensureInfra({ dataDir, log, allowInstall: true });
+  // A private NATS runs with one user per service, each allowed only its own subjects.
+  // The names startMesh derives from this checkout's eventsStream, so permissions match what services use.
+  const events = instance.toUpperCase();
+  const nats = ensureNatsCredentials(join(dataDir, "keys", "nats"), {
+    subjectPrefix: instance,
+    eventsStream: events,
+    revocationsBucket: `${events}_REVOKED`,
+    objectsStream: `${events}_OBJECTS`,
+    entitlementsBucket: `${events}_OBJECTSTORE_ENTITLEMENTS`,
+  });
+  infra = await ensureInfra({ dataDir, log, allowInstall: true, natsAuthorization: nats.configFile });
+  if (!infra.natsAuthorized) {
+    log(`NATS at ${infra.natsUrl} runs without the mesh's authorization (npm start did not start it with one): the services connect without credentials`);
+  }
   mesh = await startMesh({
     databaseUrl: infra.databaseUrl,
     natsUrl: infra.natsUrl,
@@ -43,7 +57,8 @@ const starting = (async () => {
     adminPublicKeyFile: ownAdminKey,
     schemaPrefix: instance,
     subjectPrefix: instance,
-    eventsStream: instance.toUpperCase(),
+    eventsStream: events,
+    natsSeedFiles: infra.natsAuthorized ? nats.seedFiles : undefined,
     httpPort,
     httpsPort,
     onExit: (service, code) => void shutdown(1, `${service} ${code === null ? "was killed" : `exited with code ${code}`}; stopping the mesh`),

@@ -32,6 +32,9 @@ const NEEDS: Record<ServiceName, string[]> = {
 };
 const ADDRESSED: Record<string, ServiceName> = { POD_ADDR: "pod", KM_ADDR: "keymanager", AGENT_ADDR: "agent", OBJECTSTORE_ADDR: "objectstore" };
 const WITH_SCHEMA: ServiceName[] = ["pod", "keymanager", "objectstore"];
+const NATS_USERS: ServiceName[] = ["pod", "keymanager", "agent", "objectstore"];
+// The chart's development NATS runs without authorization.
+const NATS_WITHOUT_AUTHORIZATION = ["helm values-dev.yaml"];
 const AUTOSCALED: ServiceName[] = ["gateway", "agent", "pod"];
 // Who may open a connection to whom (ARCHITECTURE.md): the key manager only from agent, gateway and objectstore.
 const CALLERS: Record<Exclude<ServiceName, "gateway">, string[]> = {
@@ -48,7 +51,7 @@ it.each(HELM_VALUES.map((file) => file ?? "default values"))("helm lint --strict
   await expect(helmLint(file === "default values" ? undefined : file)).resolves.toMatch(/0 chart\(s\) failed/);
 });
 
-describe.each(renderings)("$name", ({ render }) => {
+describe.each(renderings)("$name", ({ name: rendering, render }) => {
   let manifests: Manifest[];
   let services: ReturnType<typeof serviceDeployments>;
   beforeAll(async () => {
@@ -98,9 +101,11 @@ describe.each(renderings)("$name", ({ render }) => {
       const grpcPort = Number(env.GRPC_PORT);
       expect(c.args, name).toEqual([name]);
       expect(containerPort(c, "grpc"), name).toBe(grpcPort);
-      for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+      // Startup and readiness follow the dependencies (the empty name); liveness only the process.
+      for (const probe of [c.startupProbe, c.readinessProbe]) {
         expect(probe?.grpc, `${name} probe`).toEqual({ port: grpcPort });
       }
+      expect(c.livenessProbe?.grpc, `${name} liveness probe`).toEqual({ port: grpcPort, service: "liveness" });
       const drainMs = Number(env.SHUTDOWN_DELAY_MS ?? 5_000) + Number(env.SHUTDOWN_GRACE_MS ?? 35_000);
       expect(d.spec!.template.spec!.terminationGracePeriodSeconds! * 1000, `${name} grace period`).toBeGreaterThan(drainMs);
       // A draining pod answers NOT_SERVING on purpose: liveness must not kill it before the grace period ends.
@@ -172,6 +177,22 @@ describe.each(renderings)("$name", ({ render }) => {
         ];
         for (const secret of referenced) expect(secrets, `${name} uses Secret ${secret}`).toContain(secret);
       }
+    }
+  });
+
+  it("connects every NATS user with its own NKey seed from a Secret, and with no other service's", () => {
+    for (const name of NATS_USERS) {
+      const d = services.get(name);
+      if (!d) continue;
+      const c = meshContainer(d);
+      const seedFile = containerEnv(manifests, c).NATS_NKEY_SEED_FILE;
+      if (NATS_WITHOUT_AUTHORIZATION.includes(rendering)) {
+        expect(seedFile, name).toBeUndefined();
+        continue;
+      }
+      const mount = c.volumeMounts?.find((m) => seedFile?.startsWith(`${m.mountPath}/`));
+      const volume = d.spec!.template.spec!.volumes?.find((v) => v.name === mount?.name);
+      expect(volume?.secret?.items?.map((i) => i.key), name).toEqual([`${name}.nk`]);
     }
   });
 

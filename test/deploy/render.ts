@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { helmBinary, kubectlBinary } from "../../scripts/helm.js";
+import { DEFAULT_NATS_NAMES, ensureNatsCredentials } from "../../scripts/nats-auth.js";
 import { ensureSecrets } from "../../scripts/secrets.js";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -44,7 +45,10 @@ export function parseManifests(text: string): Manifest[] {
 
 export async function kustomize(overlay: string): Promise<Manifest[]> {
   // The dev overlay's secretGenerator reads git-ignored key files; make them as a developer would.
-  if (overlay === "overlays/dev") ensureSecrets(join(k8sDir, "overlays", "dev", "secrets"));
+  if (overlay === "overlays/dev") {
+    ensureSecrets(join(k8sDir, "overlays", "dev", "secrets"));
+    ensureNatsCredentials(join(k8sDir, "overlays", "dev", "secrets", "nats"), DEFAULT_NATS_NAMES);
+  }
   return parseManifests(await run(kubectlBinary(), ["kustomize", join(k8sDir, overlay)]));
 }
 

@@ -6,6 +6,7 @@ import {
   env,
   grpcServerConfig,
   loadConfig,
+  natsAccessFromEnv,
   MIGRATE_MODES,
   onShutdown,
   openDb,
@@ -46,7 +47,7 @@ const logger = createLogger("pod");
 const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const stores = podStores(db);
 await ensureAdminAccount(stores.users, config.adminPublicKeyFile, logger);
-const bus = await connectBus(config.natsUrl, "pod");
+const bus = await connectBus(config.natsUrl, "pod", natsAccessFromEnv());
 const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
 await ensureEventsStream(bus, topology);
 const relay = new OutboxRelay(stores, bus, topology, logger);

@@ -122,8 +122,12 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- if $s.gatewayClientCa.name }}
 - {env: CLIENT_CA_FILE, volume: client-ca, dir: /etc/symphony/client-ca, secret: {{ $s.gatewayClientCa.name | quote }}, key: {{ $s.gatewayClientCa.key | quote }}}
 {{- end }}
-{{- else }}
+{{- else if not (and $s.natsCredentials.name (has .component (list "agent" "objectstore"))) }}
 []
+{{- end }}
+{{- /* Each service mounts only its own seed from the credentials Secret. */}}
+{{- if and $s.natsCredentials.name (has .component (list "pod" "keymanager" "agent" "objectstore")) }}
+- {env: NATS_NKEY_SEED_FILE, volume: nats-credentials, dir: /etc/symphony/nats, secret: {{ $s.natsCredentials.name | quote }}, key: {{ printf "%s.nk" .component | quote }}}
 {{- end }}
 {{- end }}
 
