@@ -314,14 +314,11 @@ describe("symphony-admin usage and failures", () => {
   it("prints bash and zsh completion scripts that complete commands and options", async () => {
     const bash = await cli("completion", "bash");
     expect(bash.code).toBe(0);
+    const script = file(bash.stdout);
     const complete = async (...words: string[]) => {
-      const script = `source /dev/stdin; COMP_WORDS=(symphony-admin ${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length}; _symphony_admin; echo "\${COMPREPLY[*]}"`;
-      const child = execFile("bash", ["-c", script]);
-      child.stdin!.end(bash.stdout);
-      let out = "";
-      child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-      await new Promise((resolve) => child.once("close", resolve));
-      return out.trim().split(" ");
+      const line = `source ${script}; COMP_WORDS=(symphony-admin ${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length}; _symphony_admin; echo "\${COMPREPLY[*]}"`;
+      const { stdout } = await promisify(execFile)("bash", ["-c", line]);
+      return stdout.trim().split(" ");
     };
     expect(await complete("us")).toEqual(["users"]);
     expect(await complete("users", "")).toEqual(expect.arrayContaining(["create", "disable", "enable", "show", "list", "keys"]));

@@ -29,6 +29,8 @@ _symphony_admin() {
 ${cases.join("\n")}
     *) next="${flags(GLOBAL_OPTIONS).join(" ")}" ;;
   esac
+  # An option typed before the command words: the global ones.
+  [[ $cur == -* && $next != *--* ]] && next="${flags(GLOBAL_OPTIONS).join(" ")}"
   COMPREPLY=($(compgen -W "$next" -- "$cur"))
 }
 complete -o default -F _symphony_admin symphony-admin
