@@ -2,8 +2,10 @@ import { SpanKind } from "@opentelemetry/api";
 import { headers as natsHeaders, nanos } from "@nats-io/transport-node";
 import { StorageType } from "@nats-io/jetstream";
 import { ATTR, contextFromCarrier, ensureStream, injectIntoHeaders, inSpan, meter, RelayLoop, SPAN, type Bus, type Logger } from "@symphony/kit";
+import { SUBJECTS } from "@symphony/proto/contracts";
 import { Event } from "@symphony/proto/events/v1/events";
-import type { OutboxRow, PodStore } from "./store.js";
+import type { OutboxRow } from "./outbox-store.js";
+import type { PodStores } from "./stores.js";
 
 const BATCH = 256;
 const COALESCE_MS = 5;
@@ -24,12 +26,10 @@ const backlog = meter.createObservableGauge("symphony.pod.outbox.backlog", {
   description: "Committed events not yet published to JetStream",
 });
 
-export const userSubject = (t: EventsTopology, userId: number, type: string) => `${t.subjectPrefix}.events.user.${userId}.${type}`;
-
 export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
   return ensureStream(bus, {
     name: t.streamName,
-    subjects: [`${t.subjectPrefix}.events.>`],
+    subjects: [SUBJECTS.allEvents(t.subjectPrefix)],
     storage: StorageType.File,
     // Republishing an outbox row after a crash is dropped by JetStream within this window.
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
@@ -47,7 +47,7 @@ export class OutboxRelay {
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: PodStore,
+    private readonly stores: PodStores,
     private readonly bus: Bus,
     private readonly topology: EventsTopology,
     private readonly logger: Logger,
@@ -60,11 +60,11 @@ export class OutboxRelay {
   start(): void {
     this.loop.start();
     this.pruner = setInterval(() => {
-      this.store.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
+      this.stores.outbox.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
     }, PRUNE_EVERY_MS);
     this.pruner.unref();
     // Without Postgres there is no figure to report; the scrape shows the gauge missing.
-    backlog.addCallback((r) => this.store.outboxBacklog().then((n) => r.observe(n), () => undefined));
+    backlog.addCallback((r) => this.stores.outbox.backlog().then((n) => r.observe(n), () => undefined));
   }
 
   /** A transaction committed events. */
@@ -82,7 +82,7 @@ export class OutboxRelay {
     let after = 0;
     const since = Date.now() - DUPLICATE_WINDOW_MS;
     for (;;) {
-      const rows = await this.store.publishedSince(since, after, BATCH);
+      const rows = await this.stores.outbox.publishedSince(since, after, BATCH);
       await Promise.all(rows.map((row) => this.publishRow(row)));
       replayed += rows.length;
       if (rows.length < BATCH) return replayed;
@@ -107,7 +107,7 @@ export class OutboxRelay {
         injectIntoHeaders(headers);
         return Promise.all(
           row.recipients.map((userId) =>
-            this.bus.js.publish(userSubject(this.topology, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}`, headers }),
+            this.bus.js.publish(SUBJECTS.userEvent(this.topology.subjectPrefix, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}`, headers }),
           ),
         );
       },
@@ -116,11 +116,11 @@ export class OutboxRelay {
   }
 
   async publishBatch(): Promise<number> {
-    return this.store.db.transaction().execute(async (tx) => {
-      const rows = await this.store.unpublished(tx, BATCH);
+    return this.stores.inTransaction(async ({ outbox }) => {
+      const rows = await outbox.lockUnpublished(BATCH);
       if (rows.length === 0) return 0;
       await Promise.all(rows.map((row) => this.publishRow(row)));
-      await this.store.markPublished(tx, rows.map((r) => r.seq), Date.now());
+      await outbox.markPublished(rows.map((r) => r.seq), Date.now());
       return rows.length;
     });
   }
