@@ -215,6 +215,8 @@ describe.each(renderings)("$name", ({ render }) => {
       expect(spec.secretName, `${cert.metadata.name} writes the Secret ${identity} mounts`).toBe(mounted.get(identity as ServiceName));
       const service = ofKind<IService>(manifests, "Service").find((svc) => selects(svc.spec!.selector, services.get(identity as ServiceName)!.spec!.template.metadata!.labels));
       expect(spec.dnsNames, cert.metadata.name).toContain(service!.metadata!.name);
+      // Mesh clients name the server by its identity in SNI.
+      expect(spec.dnsNames, cert.metadata.name).toContain(identity);
     }
   });
 

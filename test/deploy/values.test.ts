@@ -45,7 +45,7 @@ describe("mesh certificates", () => {
     expect(containerEnv(manifests, pod.containers[0]!).MESH_TRUST_DOMAIN).toBe("mesh.example.org");
     const certificate = ofKind<ICertificate>(manifests, "Certificate").find((c) => c.spec!.secretName === "pod-identity")!;
     expect(certificate.spec!.uris).toEqual(["spiffe://mesh.example.org/pod"]);
-    expect(certificate.spec!.dnsNames).toEqual(["symphony-pod", "symphony-pod.symphony.svc", "symphony-pod.symphony.svc.cluster.local"]);
+    expect(certificate.spec!.dnsNames).toEqual(["pod", "symphony-pod", "symphony-pod.symphony.svc", "symphony-pod.symphony.svc.cluster.local"]);
   });
 
   it("are referenced, not made, unless cert-manager or the development PKI makes them", async () => {
