@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { Client, Metadata } from "@grpc/grpc-js";
-import { channelCredentials, createLogger, startGrpcServer, type MeshTls, type RunningServer } from "@symphony/kit";
+import { channelCredentials, channelOptions, createLogger, startGrpcServer, type MeshTls, type RunningServer } from "@symphony/kit";
 import { meshPki, type MeshPki } from "@symphony/kit/pki";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
@@ -58,6 +58,8 @@ function servedSerial(client: MeshTls): Promise<string> {
       ca: readFileSync(client.caFile),
       cert: readFileSync(client.certFile),
       key: readFileSync(client.keyFile),
+      // As mesh clients do: SNI names the service, h2 is the protocol.
+      servername: "pod",
       ALPNProtocols: ["h2"],
       // Mesh clients check the URI SAN (kit's channelCredentials), not the host name.
       checkServerIdentity: () => undefined,
@@ -113,7 +115,7 @@ it("serves a renewed certificate to new connections within the refresh interval,
   // grpc-js reads the files asynchronously after the bind: until then a handshake is dropped.
   expect(await until(() => servedSerial(gateway), 5_000)).toBe(first);
   // A long-lived channel, as every service keeps to its peers.
-  const channel = new Client(`127.0.0.1:${server.port}`, channelCredentials(gateway, "pod"));
+  const channel = new Client(`127.0.0.1:${server.port}`, channelCredentials(gateway, "pod"), channelOptions("pod"));
   expect(await healthCheck(channel)).toEqual(SERVING);
 
   reissuePod();
@@ -134,7 +136,7 @@ it("serves a renewed certificate to new connections within the refresh interval,
   // Same server, same port: the existing channel still works, and a new one checks the new
   // certificate's identity as mesh clients do.
   expect(await healthCheck(channel)).toEqual(SERVING);
-  const fresh = new Client(`127.0.0.1:${server.port}`, channelCredentials(gateway, "pod"));
+  const fresh = new Client(`127.0.0.1:${server.port}`, channelCredentials(gateway, "pod"), channelOptions("pod"));
   expect(await healthCheck(fresh)).toEqual(SERVING);
   channel.close();
   fresh.close();
