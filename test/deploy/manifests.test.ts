@@ -23,7 +23,7 @@ import {
   type ServiceName,
 } from "./inspect.js";
 import { validateManifest } from "./k8s-schemas.js";
-import { HELM_VALUES, helmLint, renderings, type Manifest } from "./render.js";
+import { CERT_MANAGER, HELM_VALUES, helmLint, renderings, type Manifest } from "./render.js";
 
 // What each service must be given (services/*/src/main.ts loadConfig) and which service each *_ADDR names.
 const NEEDS: Record<ServiceName, string[]> = {
@@ -63,6 +63,10 @@ const containerPort = (c: IContainer, name: string) => c.ports?.find((p) => p.na
 
 it.each(HELM_VALUES.map((file) => file ?? "default values"))("helm lint --strict passes with %s", async (file) => {
   await expect(helmLint(file === "default values" ? undefined : file)).resolves.toMatch(/0 chart\(s\) failed/);
+});
+
+it("helm lint --strict passes with cert-manager issuing the mesh certificates", async () => {
+  await expect(helmLint("values-prod.yaml", CERT_MANAGER)).resolves.toMatch(/0 chart\(s\) failed/);
 });
 
 describe.each(renderings)("$name", ({ render }) => {
