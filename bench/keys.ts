@@ -15,7 +15,7 @@ const seconds = Number(values.seconds);
 
 const releases = await withMesh({}, async (mesh, admin) => {
   const senders = await provisionBots(admin, mesh.gatewayUrl, 16);
-  // GetContentKey admits only the agent's identity: the benchmark calls as the agent does.
+  // Key releases are the agent's to ask for: the benchmark presents its identity.
   const km = createClient(KeyManagerServiceClient, mesh.grpcAddresses.keymanager, "keymanager", mesh.meshIdentity("agent"));
   const latencies: number[] = [];
   let errors = 0;

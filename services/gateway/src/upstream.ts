@@ -1,14 +1,20 @@
-import { Client, credentials, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Client, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { channelCredentials, channelOptions, type MeshTls } from "@symphony/kit/client";
+import type { PeerName } from "@symphony/proto/contracts";
 
 const passThrough = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-/** Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded. */
+/** The service that serves a proto package: symphony.pod.v1 → pod. */
+const peerOfPackage = (pkg: string) => pkg.split(".")[1] as PeerName;
+
+/** Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded, over the mesh's mTLS. */
 export class Upstreams {
   private readonly clients = new Map<string, Client>();
 
-  constructor(addresses: Record<string, string>) {
+  constructor(addresses: Record<string, string>, tls: MeshTls) {
     for (const [pkg, address] of Object.entries(addresses)) {
-      this.clients.set(pkg, new Client(address, credentials.createInsecure(), { "grpc.keepalive_time_ms": 30_000, "grpc.enable_retries": 1 }));
+      const peer = peerOfPackage(pkg);
+      this.clients.set(pkg, new Client(address, channelCredentials(tls, peer), channelOptions(peer)));
     }
   }
 
