@@ -59,11 +59,13 @@ export async function startGrpcServer(opts: {
   health.addToServer(server);
   reflection().addToServer(server);
 
+  const tls = serverCredentials(opts.tls);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, tls.credentials, (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
+  await tls.loaded;
   opts.logger.info({ host: opts.host, port, services: opts.services.map((s) => s.name) }, "gRPC server listening (mTLS)");
 
   const drain = async (graceMs = shutdown.graceMs) => {
