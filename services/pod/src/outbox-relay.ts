@@ -1,8 +1,23 @@
 import { SpanKind } from "@opentelemetry/api";
 import { headers as natsHeaders, nanos } from "@nats-io/transport-node";
 import { StorageType } from "@nats-io/jetstream";
-import { ATTR, contextFromCarrier, ensureStream, injectIntoHeaders, inSpan, meter, RelayLoop, SPAN, type Bus, type Logger } from "@symphony/kit";
+import {
+  ATTR,
+  contextFromCarrier,
+  ensureStream,
+  injectIntoHeaders,
+  inSpan,
+  maxEventPayload,
+  meter,
+  publishEach,
+  RelayLoop,
+  reportFailures,
+  SPAN,
+  type Bus,
+  type Logger,
+} from "@symphony/kit";
 import { Event } from "@symphony/proto/events/v1/events";
+import { DeadLetters } from "./dead-letters.js";
 import type { OutboxRow, PodStore } from "./store.js";
 
 const BATCH = 256;
@@ -41,9 +56,13 @@ export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
  * Publishes committed outbox rows to JetStream, one copy per recipient the row names (fan-out on write),
  * then marks them published in the same transaction that locked them. A crash between
  * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
+ * A row the bus refuses is retried a few times, spaced out, then moved to the dead letters with
+ * the reason; the rows after it go out meanwhile. A row larger than the server's max_payload
+ * goes there at once.
  */
 export class OutboxRelay {
   private readonly loop: RelayLoop;
+  private readonly deadLetters: DeadLetters;
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(
@@ -55,6 +74,7 @@ export class OutboxRelay {
     // Events committed within COALESCE_MS leave in one batch: a few ms of datafeed latency buys
     // far fewer relay transactions under load.
     this.loop = new RelayLoop(() => this.publishBatch(), logger, { batch: BATCH, coalesceMs: COALESCE_MS });
+    this.deadLetters = new DeadLetters(store.db);
   }
 
   start(): void {
@@ -96,7 +116,7 @@ export class OutboxRelay {
   }
 
   /** One event to each recipient, as a span of the trace of the request that wrote it. */
-  private publishRow(row: OutboxRow): Promise<unknown> {
+  private publishRow(row: Pick<OutboxRow, "event_id" | "payload" | "recipients" | "trace_context">): Promise<unknown> {
     const event = Event.decode(row.payload);
     const attributes = { [ATTR.eventType]: event.type, [ATTR.streamId]: event.streamId, "messaging.batch.message_count": row.recipients.length };
     return inSpan(
@@ -117,10 +137,18 @@ export class OutboxRelay {
 
   async publishBatch(): Promise<number> {
     return this.store.db.transaction().execute(async (tx) => {
-      const rows = await this.store.unpublished(tx, BATCH);
+      const now = Date.now();
+      const rows = await this.store.unpublished(tx, BATCH, now);
       if (rows.length === 0) return 0;
-      await Promise.all(rows.map((row) => this.publishRow(row)));
-      await this.store.markPublished(tx, rows.map((r) => r.seq), Date.now());
+      const { published, failed } = await publishEach(rows, {
+        publish: (row) => this.publishRow(row),
+        size: (row) => row.payload.length,
+        // Read per batch: after a reconnect the server, and its limit, may be another.
+        limit: maxEventPayload(this.bus),
+        probe: () => this.bus.jsm.getAccountInfo(),
+      });
+      if (published.length > 0) await this.store.markPublished(tx, published.map((r) => r.seq), now);
+      reportFailures("pod", await this.deadLetters.recordFailures(tx, failed, now), this.logger);
       return rows.length;
     });
   }

@@ -433,9 +433,18 @@ export class PodStore {
     return Number(row.n);
   }
 
-  /** Unpublished outbox rows, oldest first, locked for this relay until the transaction ends. */
-  unpublished(tx: Kysely<PodDatabase>, limit: number) {
-    return tx.selectFrom("outbox").select(["seq", "event_id", "payload", "recipients", "trace_context"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
+  /** Unpublished outbox rows due for a try, oldest first, locked for this relay until the transaction ends. */
+  unpublished(tx: Kysely<PodDatabase>, limit: number, now: number) {
+    return tx
+      .selectFrom("outbox")
+      .select(["seq", "event_id", "payload", "recipients", "trace_context", "attempts"])
+      .where("published_at", "is", null)
+      .where((eb) => eb.or([eb("next_attempt_at", "is", null), eb("next_attempt_at", "<=", now)]))
+      .orderBy("seq")
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
   }
 
   markPublished(tx: Kysely<PodDatabase>, seqs: number[], now: number) {

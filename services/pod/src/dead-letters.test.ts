@@ -1,0 +1,139 @@
+import { randomBytes } from "node:crypto";
+import { connectBus, createLogger, DEAD_LETTER_AFTER, newSymphonyId, openDb, type Bus } from "@symphony/kit";
+import { dropSchema, startPrivateNats, testDatabaseUrl, uniqueName, type PrivateNats } from "@symphony/kit/testing";
+import { Event } from "@symphony/proto/events/v1/events";
+import type { Kysely } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeadLetters } from "./dead-letters.js";
+import { outboxRow } from "./events.js";
+import { migrations } from "./migrations/index.js";
+import { ensureEventsStream, OutboxRelay, userSubject, type EventsTopology } from "./outbox-relay.js";
+import type { PodDatabase } from "./schema.js";
+import { PodStore } from "./store.js";
+
+const MAX_PAYLOAD = 64 * 1024;
+const schema = uniqueName("test_pod_dead_letters");
+const topology: EventsTopology = { streamName: schema.toUpperCase(), subjectPrefix: schema };
+let nats: PrivateNats;
+let db: Kysely<PodDatabase>;
+let store: PodStore;
+let deadLetters: DeadLetters;
+let bus: Bus;
+let relay: OutboxRelay;
+let userId: number;
+const streamId = newSymphonyId();
+
+const message = (ciphertextBytes: number) =>
+  outboxRow({
+    type: "MESSAGESENT",
+    timestamp: Date.now(),
+    streamId,
+    streamType: "ROOM",
+    initiatorUserId: userId,
+    messageSent: { messageId: newSymphonyId(), ciphertext: randomBytes(ciphertextBytes) },
+  });
+
+const delivered = async (eventId: string) => {
+  const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: userSubject(topology, userId, "MESSAGESENT") }).catch(() => null);
+  return stored ? Event.decode(stored.data).id === eventId : false;
+};
+
+beforeAll(async () => {
+  nats = await startPrivateNats({ maxPayload: MAX_PAYLOAD });
+  db = await openDb<PodDatabase>({ url: testDatabaseUrl(), schema, migrations });
+  store = new PodStore(db);
+  deadLetters = new DeadLetters(db);
+  bus = await connectBus(nats.url, "pod-dead-letters-test");
+  await ensureEventsStream(bus, topology);
+  relay = new OutboxRelay(store, bus, topology, createLogger("test", "silent"));
+  const user = await store.createUser({
+    username: "dl",
+    email: "dl@x.io",
+    display_name: "dl",
+    first_name: "",
+    last_name: "",
+    account_type: "SYSTEM",
+    roles: ["INDIVIDUAL"],
+    attributes: "{}",
+    created_at: 1,
+    created_by: null,
+    updated_at: 1,
+  });
+  userId = user!.id;
+});
+
+afterAll(async () => {
+  await relay.stop();
+  await bus.nc.close();
+  await nats.stop();
+  await db.destroy();
+  await dropSchema(schema);
+});
+
+describe("dead letters", () => {
+  it("reads the bus limit from the server", () => {
+    expect(bus.nc.info?.max_payload).toBe(MAX_PAYLOAD);
+  });
+
+  it("moves an event larger than the server's max_payload to the dead letters at once, and the next small one still reaches JetStream", async () => {
+    const big = message(MAX_PAYLOAD);
+    const small = message(100);
+    await store.announceTo(big, [userId]);
+    await store.announceTo(small, [userId]);
+
+    expect(await relay.publishBatch()).toBe(2);
+    expect(await delivered(small.event_id)).toBe(true);
+    expect(await store.outboxBacklog()).toBe(0);
+    const [letter, ...more] = await deadLetters.list(0, 10);
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({ eventId: big.event_id, streamId, eventType: "MESSAGESENT", recipients: 1, attempts: 1 });
+    expect(letter!.reason).toMatch(/exceeds the bus limit/);
+    // The operator's view carries sizes and reasons, never the content.
+    expect(JSON.stringify(letter)).not.toContain(Event.decode(big.payload).messageSent!.messageId);
+  });
+
+  it("retries a row the bus rejects, spaced out, then dead-letters it after a bounded number of attempts while later rows flow", async () => {
+    // JetStream refuses what its stream does not accept, though the connection would carry it.
+    await bus.jsm.streams.update(topology.streamName, { max_msg_size: 16 * 1024 });
+    const rejected = message(32 * 1024);
+    const after = message(10);
+    await store.announceTo(rejected, [userId]);
+    await store.announceTo(after, [userId]);
+
+    expect(await relay.publishBatch()).toBe(2);
+    expect(await delivered(after.event_id)).toBe(true);
+    for (let attempt = 2; attempt <= DEAD_LETTER_AFTER; attempt++) {
+      // Not due yet: the relay waits before trying the row again.
+      expect(await relay.publishBatch()).toBe(0);
+      await db.updateTable("outbox").set({ next_attempt_at: 0 }).where("event_id", "=", rejected.event_id).execute();
+      expect(await relay.publishBatch()).toBe(1);
+    }
+    expect(await store.outboxBacklog()).toBe(0);
+    const letters = await deadLetters.list(0, 10);
+    expect(letters.map((l) => [l.eventId, l.attempts])).toEqual([
+      [expect.any(String), 1],
+      [rejected.event_id, DEAD_LETTER_AFTER],
+    ]);
+  });
+
+  it("puts replayed dead letters back on the bus once the cause is mended", async () => {
+    await bus.jsm.streams.update(topology.streamName, { max_msg_size: -1 });
+    const [, rejected] = await deadLetters.list(0, 10);
+    expect(await deadLetters.replay([rejected!.id])).toBe(1);
+    expect(await relay.publishBatch()).toBe(1);
+    expect(await delivered(rejected!.eventId)).toBe(true);
+    // Replaying everything puts the oversized one back; the bus still refuses it, at once.
+    expect(await deadLetters.replay([])).toBe(1);
+    expect(await relay.publishBatch()).toBe(1);
+    expect((await deadLetters.list(0, 10)).map((l) => l.reason)).toEqual([expect.stringMatching(/exceeds the bus limit/)]);
+  });
+
+  it("counts nothing against the rows while the bus is down", { timeout: 30_000 }, async () => {
+    const row = message(10);
+    await store.announceTo(row, [userId]);
+    await nats.stop();
+    await expect(relay.publishBatch()).rejects.toThrow();
+    const [stored] = await db.selectFrom("outbox").select(["attempts", "next_attempt_at"]).where("event_id", "=", row.event_id).execute();
+    expect(stored).toEqual({ attempts: 0, next_attempt_at: null });
+  });
+});
