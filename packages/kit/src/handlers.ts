@@ -1,5 +1,5 @@
 import { Metadata, status, type handleUnaryCall, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition, type ServiceError } from "@grpc/grpc-js";
-import { METHOD_POLICIES } from "@symphony/proto/contracts";
+import { Credential, METHOD_POLICIES, type MethodPolicy } from "@symphony/proto/contracts";
 import { Caller, type Authenticators } from "./caller.js";
 import { GrpcError, isServiceError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -43,6 +43,16 @@ function toServiceError(err: unknown, logger: Logger, method: string): Partial<S
   return { code: status.INTERNAL, details: "Internal server error", metadata: new Metadata() };
 }
 
+function missingAuthenticator<P extends Principal>(policy: MethodPolicy, a: Authenticators<P>): string | undefined {
+  const needs = {
+    [Credential.CREDENTIAL_SESSION]: ["session"],
+    [Credential.CREDENTIAL_KEY_MANAGER]: ["keyManager"],
+    [Credential.CREDENTIAL_SESSION_AND_KEY_MANAGER]: ["session", "keyManager"],
+  }[policy.credential as number] ?? [];
+  if (policy.roles.length > 0) needs.push("roles");
+  return needs.find((n) => !a[n as keyof Authenticators<P>]);
+}
+
 export interface GuardOptions<P extends Principal> {
   logger: Logger;
   /** Trust domain of the mesh certificates (spiffe://<trust domain>/<service>). */
@@ -67,6 +77,8 @@ export class CallGuard<P extends Principal = Principal> {
       const path = definition[method]?.path;
       const policy = path ? METHOD_POLICIES.get(path) : undefined;
       if (!policy) throw new Error(`${method} is not an RPC with a declared policy in ${Object.values(definition)[0]?.path ?? "this service"}`);
+      const missing = missingAuthenticator(policy, this.opts.authenticators);
+      if (missing) throw new Error(`${policy.path} needs a ${missing} authenticator, which this service does not provide`);
       out[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const abort = new AbortController();
         call.on("cancelled", () => abort.abort());

@@ -5,6 +5,13 @@ import type { ContentKeyRow, KeyStore } from "./store.js";
 
 export const SHREDDED = "The keys of this stream were destroyed; its messages can no longer be read";
 
+/** A stream whose keys were crypto-shredded: permanent, so callers can tell it from other failures by type. */
+export class ShreddedError extends GrpcError {
+  constructor() {
+    super(status.DATA_LOSS, SHREDDED);
+  }
+}
+
 // The wrapped key is bound to its stream and rotation, so a row copied onto another stream fails to unwrap.
 const wrapAad = (streamId: string, rotationId: number) => Buffer.from(`${streamId}/${rotationId}`);
 const CHECK_PLAINTEXT = Buffer.from("symphony key manager master key check");
@@ -101,7 +108,7 @@ export class KeyCustody {
       this.store.isShredded(streamId),
       rotationId === undefined ? this.store.currentKey(streamId) : this.store.key(streamId, rotationId),
     ]);
-    if (shredded) throw new GrpcError(status.DATA_LOSS, SHREDDED);
+    if (shredded) throw new ShreddedError();
     let row = found;
     if (!row && rotationId === undefined) {
       await this.create(streamId, 1);
@@ -112,7 +119,7 @@ export class KeyCustody {
 
   /** Starts the next rotation; concurrent rotations of one stream each get their own id. */
   async rotate(streamId: string): Promise<number> {
-    if (await this.store.isShredded(streamId)) throw new GrpcError(status.DATA_LOSS, SHREDDED);
+    if (await this.store.isShredded(streamId)) throw new ShreddedError();
     for (;;) {
       const next = ((await this.store.currentKey(streamId))?.rotation_id ?? 0) + 1;
       if (await this.create(streamId, next)) return next;

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import {
   connectBus,
+  CallGuard,
   createClient,
+  grpcServerConfig,
+  unary,
   createLogger,
   env,
   KEY_MANAGER_AUDIENCE,
@@ -13,8 +16,8 @@ import {
   startGrpcServer,
   TokenIssuer,
   TokenVerifier,
-  unaryService,
 } from "@symphony/kit";
+import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
 import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { KeyManagerServiceService } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
@@ -26,14 +29,14 @@ import type { KeyManagerDatabase } from "./schema.js";
 import { keyManagerService } from "./service.js";
 import { KeyStore } from "./store.js";
 
+const grpc = grpcServerConfig(9102);
 const config = loadConfig({
-  port: env.port("GRPC_PORT", 9102),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "keymanager"),
   migrate: env.oneOf("DB_MIGRATE", MIGRATE_MODES, "auto"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
-  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
-  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", NATS_DEFAULTS.subjectPrefix),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", NATS_DEFAULTS.revocationsBucket),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   tokenKeyFile: env.string("TOKEN_SIGNING_KEY_FILE"),
   tokenTtlSeconds: env.positiveInt("KM_TOKEN_TTL_SECONDS", 3600),
@@ -53,10 +56,10 @@ const tokens = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8
 const verifier = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => tokens.jwks);
 const revocations = await RevocationList.open(bus, config.revocationsBucket);
 await revocations.follow(verifier, logger);
-const pod = createClient(PodInternalServiceClient, config.podAddr);
+const pod = createClient(PodInternalServiceClient, config.podAddr, "pod", grpc.tls);
 
 const keysChanged = (streamId: string) =>
-  bus.nc.publish(`${config.subjectPrefix}.keys.changed.${streamId}`, KeyInvalidation.encode({ streamId, userId: 0 }).finish());
+  bus.nc.publish(SUBJECTS.keysChanged(config.subjectPrefix, streamId), KeyInvalidation.encode({ streamId, userId: 0 }).finish());
 const reloadMasterKeys = async () => {
   await custody.adopt(readMasterKeys());
   logger.info({ version: custody.currentVersion }, "master keys reloaded");
@@ -66,15 +69,26 @@ const reloadMasterKeys = async () => {
 process.on("SIGHUP", () => void reloadMasterKeys().catch((err: unknown) => logger.error({ err }, "master key reload refused")));
 rotateOnMemberRemoval(bus, config.subjectPrefix, custody, keysChanged, logger);
 
+const guard = new CallGuard({
+  logger,
+  trustDomain: grpc.tls.trustDomain,
+  authenticators: {
+    keyManager: (token) => verifier.verify(token),
+    roles: async (p) => {
+      const { active, roles } = await unary(pod, pod.getUserRoles, { userId: p.userId });
+      return active ? roles : [];
+    },
+  },
+});
 const server = await startGrpcServer({
-  port: config.port,
+  ...grpc,
   logger,
   services: [
     {
       name: "symphony.keymanager.v1.KeyManagerService",
       definition: KeyManagerServiceService,
-      implementation: unaryService(
-        logger,
+      implementation: guard.serve(
+        KeyManagerServiceService,
         keyManagerService({ pod, custody, store, tokens, verifier, revocations, keysChanged, reloadMasterKeys, logger }),
       ),
     },

@@ -1,4 +1,5 @@
 import type { Bus, Logger } from "@symphony/kit";
+import { SUBJECTS } from "@symphony/proto/contracts";
 import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import type { KeyCustody } from "./custody.js";
 
@@ -8,7 +9,7 @@ import type { KeyCustody } from "./custody.js";
  * notice (queue group). Notices are best effort: releases are refused to non-members anyway.
  */
 export function rotateOnMemberRemoval(bus: Bus, subjectPrefix: string, custody: KeyCustody, keysChanged: (streamId: string) => void, logger: Logger): void {
-  bus.nc.subscribe(`${subjectPrefix}.keys.changed.*`, {
+  bus.nc.subscribe(SUBJECTS.allKeysChanged(subjectPrefix), {
     queue: "keymanager",
     callback: (err, msg) => {
       if (err) return;

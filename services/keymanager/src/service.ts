@@ -3,9 +3,7 @@ import { publicEncrypt, constants } from "node:crypto";
 import {
   AUTH_FAILED,
   claimedUsername,
-  CLIENT_CERT_CN,
   invalidArgument,
-  KEY_MANAGER_TOKEN,
   notFound,
   requireStreamId,
   permissionDenied,
@@ -25,9 +23,10 @@ import {
   type Logger,
   type UnaryHandlers,
 } from "@symphony/kit";
+import { KEY_ADMIN_ROLES, KEY_AUDIT_ROLES } from "@symphony/proto/contracts";
 import type { KeyManagerServiceServer } from "@symphony/proto/keymanager/v1/keymanager_service";
 import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
-import { SHREDDED, type KeyCustody } from "./custody.js";
+import { ShreddedError, type KeyCustody } from "./custody.js";
 import type { AuditAction } from "./schema.js";
 import type { KeyStore } from "./store.js";
 
@@ -44,18 +43,10 @@ export interface KeyManagerDeps {
   logger: Logger;
 }
 
-const ADMIN_ROLES = ["SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
-const AUDIT_ROLES = [...ADMIN_ROLES, "COMPLIANCE_OFFICER", "SUPER_COMPLIANCE_OFFICER"];
 
 export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManagerServiceServer> {
   const { pod, custody, store } = deps;
 
-  const caller = (ctx: CallContext) => deps.verifier.verify(ctx.metadata.get(KEY_MANAGER_TOKEN)[0]?.toString());
-
-  const hasRole = async (p: Principal, roles: string[]) => {
-    const user = await unary(pod, pod.getUserRoles, { userId: p.userId });
-    return user.active && user.roles.some((r) => roles.includes(r));
-  };
 
   /** Fail closed: every decision is written before its effect reaches the caller. */
   const audit = (ctx: CallContext, p: Principal, action: AuditAction, streamId: string, rotationId: number | null, decision: Parameters<KeyStore["audit"]>[0]["decision"]) => {
@@ -70,7 +61,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     inSpan(SPAN.keyRelease, { [ATTR.streamId]: rawStreamId }, () => decideRelease(ctx, action, rawStreamId, rotationId));
 
   const decideRelease = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
-    const p = await caller(ctx);
+    const p = ctx.caller.bot;
     const streamId = requireStreamId(rawStreamId);
     const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
     if (!member) {
@@ -81,7 +72,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     try {
       released = await custody.contentKey(streamId, rotationId);
     } catch (err) {
-      if ((err as Error).message === SHREDDED) await audit(ctx, p, action, streamId, rotationId ?? null, "SHREDDED");
+      if (err instanceof ShreddedError) await audit(ctx, p, action, streamId, rotationId ?? null, "SHREDDED");
       throw err;
     }
     if (!released) {
@@ -92,8 +83,8 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     return { principal: p, ...released };
   };
 
-  const requireRole = async (ctx: CallContext, p: Principal, roles: string[], action: AuditAction, streamId = "") => {
-    if (await hasRole(p, roles)) return;
+  const requireRole = async (ctx: CallContext, p: Principal, roles: readonly string[], action: AuditAction, streamId = "") => {
+    if (await ctx.caller.hasRole(roles)) return;
     await audit(ctx, p, action, streamId, null, "DENIED_NOT_AUTHORIZED");
     throw permissionDenied();
   };
@@ -108,7 +99,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async authenticateCertificate(_req, ctx) {
-      const cn = ctx.metadata.get(CLIENT_CERT_CN)[0]?.toString();
+      const cn = ctx.caller.certificateName;
       if (!cn) throw invalidArgument("A client certificate signed by the pod's certificate authority is required");
       const creds = await unary(pod, pod.getUserCredentials, { username: cn });
       if (!creds.active || creds.userId === 0 || creds.accountType !== "SYSTEM") throw permissionDenied("Certificate authentication is not allowed for the requested user");
@@ -116,7 +107,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async logout(_req, ctx) {
-      const p = await caller(ctx);
+      const p = ctx.caller.bot;
       await deps.revocations.revoke(p.jti);
       deps.verifier.revoke(p.jti);
       return { message: "Logged out" };
@@ -136,10 +127,10 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async rotateContentKey(req, ctx) {
-      const p = await caller(ctx);
+      const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
       const { owner } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
-      if (!owner) await requireRole(ctx, p, ADMIN_ROLES, "ROTATE", streamId);
+      if (!owner) await requireRole(ctx, p, KEY_ADMIN_ROLES, "ROTATE", streamId);
       const rotationId = await custody.rotate(streamId);
       await audit(ctx, p, "ROTATE", streamId, rotationId, "ROTATED");
       deps.keysChanged(streamId);
@@ -147,9 +138,9 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async shredStreamKeys(req, ctx) {
-      const p = await caller(ctx);
+      const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
-      await requireRole(ctx, p, ADMIN_ROLES, "SHRED", streamId);
+      await requireRole(ctx, p, KEY_ADMIN_ROLES, "SHRED", streamId);
       const destroyed = await custody.shred(streamId, p.userId);
       await audit(ctx, p, "SHRED", streamId, null, "SHREDDED");
       deps.keysChanged(streamId);
@@ -157,8 +148,8 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async listKeyAudit(req, ctx) {
-      const p = await caller(ctx);
-      await requireRole(ctx, p, AUDIT_ROLES, "READ_AUDIT");
+      const p = ctx.caller.bot;
+      await requireRole(ctx, p, KEY_AUDIT_ROLES, "READ_AUDIT");
       if (req.limit < 0 || req.limit > 1000) throw invalidArgument("limit must be between 0 and 1000");
       const streamId = req.streamId ? requireStreamId(req.streamId) : undefined;
       const rows = await store.auditEntries({ streamId, userId: req.userId, since: req.since, limit: req.limit || 100 });
@@ -177,14 +168,14 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
     },
 
     async reloadMasterKeys(_req, ctx) {
-      const p = await caller(ctx);
-      await requireRole(ctx, p, ADMIN_ROLES, "RELOAD_MASTER_KEYS");
+      const p = ctx.caller.bot;
+      await requireRole(ctx, p, KEY_ADMIN_ROLES, "RELOAD_MASTER_KEYS");
       return { currentVersion: await deps.reloadMasterKeys() };
     },
 
     async getMasterKeyStatus(_req, ctx) {
-      const p = await caller(ctx);
-      await requireRole(ctx, p, AUDIT_ROLES, "READ_AUDIT");
+      const p = ctx.caller.bot;
+      await requireRole(ctx, p, KEY_AUDIT_ROLES, "READ_AUDIT");
       return { currentVersion: custody.currentVersion, loadedVersions: custody.loadedVersions, pendingRewrap: await custody.pendingRewrap() };
     },
 

@@ -1,4 +1,4 @@
-import { AUTH_FAILED, claimedUsername, CLIENT_CERT_CN, invalidArgument, permissionDenied, unauthenticated, verifyRsaLoginJwt, type UnaryHandlers } from "@symphony/kit";
+import { AUTH_FAILED, claimedUsername, invalidArgument, permissionDenied, unauthenticated, verifyRsaLoginJwt, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { PodContext } from "./context.js";
 import { activeKeys, toUserV2 } from "./users.js";
@@ -17,7 +17,7 @@ export function authHandlers(c: PodContext): AuthHandlers {
     },
 
     async authenticateCertificate(_req, ctx) {
-      const cn = ctx.metadata.get(CLIENT_CERT_CN)[0]?.toString();
+      const cn = ctx.caller.certificateName;
       if (!cn) throw invalidArgument("A client certificate signed by the pod's certificate authority is required");
       const user = await store.userByUsername(cn);
       // As Symphony: a certificate that names no active service account is a 403, not a 401.
@@ -26,14 +26,14 @@ export function authHandlers(c: PodContext): AuthHandlers {
     },
 
     async logout(_req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       await c.revocations.revoke(p.jti);
       c.verifier.revoke(p.jti);
       return { format: "TEXT", message: "Logged out" };
     },
 
     async getSessionInfo(_req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const user = await store.userById(p.userId);
       if (!user) throw unauthenticated();
       return { user: toUserV2(user) };

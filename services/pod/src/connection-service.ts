@@ -1,4 +1,4 @@
-import { invalidArgument, notFound, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, notFound, type CallContext, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { UserConnection } from "@symphony/proto/pod/v1/users";
 import { userIdOf, type PodContext } from "./context.js";
@@ -33,8 +33,8 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
   };
 
   /** Answers an incoming request: only the user who was asked may accept or reject it. */
-  const answer = async (raw: number, ctx: Parameters<typeof c.caller>[0], status: "ACCEPTED" | "REJECTED") => {
-    const p = await c.caller(ctx);
+  const answer = async (raw: number, ctx: CallContext, status: "ACCEPTED" | "REJECTED") => {
+    const p = ctx.caller.bot;
     const from = await other(raw, p.userId);
     const existing = await store.connection(from, p.userId);
     if (!existing || existing.target_id !== p.userId || existing.status !== "PENDING") throw invalidArgument("There is no pending request from this user");
@@ -51,7 +51,7 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
 
   return {
     async createConnection(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const to = await other(req.userId, p.userId);
       const existing = await store.connection(p.userId, to);
       if (existing?.status === "ACCEPTED") return { connection: view(existing, p.userId) };
@@ -76,7 +76,7 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
     rejectConnection: (req, ctx) => answer(req.userId, ctx, "REJECTED"),
 
     async removeConnection(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const id = await other(req.userId, p.userId);
       if (await store.removeAcceptedConnection(p.userId, id)) return { result: { format: "TEXT", message: "Connection Removed." } };
       if (await store.connection(p.userId, id)) throw invalidArgument("Only an accepted connection can be removed");
@@ -84,14 +84,14 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
     },
 
     async getConnection(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const row = await store.connection(p.userId, userIdOf(req.userId, "userId"));
       if (!row) throw notFound("No connection with this user");
       return { connection: view(row, p.userId) };
     },
 
     async listConnections(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       if (!STATUSES.has(req.status)) throw invalidArgument("status must be PENDING_INCOMING, PENDING_OUTGOING, ACCEPTED, REJECTED or ALL");
       const only = req.userIds ? new Set(req.userIds.split(",").map((x) => userIdOf(Number(x.trim()), "userIds"))) : undefined;
       const all = (await store.connectionsOf(p.userId)).map((r) => view(r, p.userId));

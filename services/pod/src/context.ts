@@ -1,11 +1,8 @@
 import {
   invalidArgument,
-  permissionDenied,
   streamNotAccessible,
-  SESSION_TOKEN,
   unauthenticated,
   type CallContext,
-  type Principal,
   type RevocationList,
   type TokenIssuer,
   type TokenVerifier,
@@ -24,8 +21,6 @@ export interface PodDeps {
   now?: () => number;
 }
 
-/** Roles that administer users and streams through /pod/.../admin paths. */
-export const ADMIN_ROLES = ["USER_PROVISIONING", "SUPER_ADMINISTRATOR", "ADMINISTRATOR"];
 const MAX_PAGE = 1000;
 
 
@@ -48,15 +43,13 @@ export function streamNotFound(): never {
 
 export function podContext(deps: PodDeps) {
   const now = deps.now ?? Date.now;
-  const caller = (ctx: CallContext): Promise<Principal> => deps.verifier.verify(ctx.metadata.get(SESSION_TOKEN)[0]?.toString());
-  const callerWithRole = async (ctx: CallContext, roles: string[]): Promise<UserRow> => {
-    const p = await caller(ctx);
-    const user = await deps.store.userById(p.userId);
+  /** The calling user's account, for handlers that act with its rights (its roles were checked by the call policy). */
+  const callerRow = async (ctx: CallContext): Promise<UserRow> => {
+    const user = await deps.store.userById(ctx.caller.bot.userId);
     if (!user || user.status !== "ENABLED") throw unauthenticated();
-    if (!user.roles.some((r) => roles.includes(r))) throw permissionDenied();
     return user;
   };
-  return { ...deps, now, caller, callerWithRole };
+  return { ...deps, now, callerRow };
 }
 
 export type PodContext = ReturnType<typeof podContext>;

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import {
+  CallGuard,
   connectBus,
   createLogger,
   env,
+  grpcServerConfig,
   loadConfig,
   MIGRATE_MODES,
   onShutdown,
@@ -12,8 +14,8 @@ import {
   startGrpcServer,
   TokenIssuer,
   TokenVerifier,
-  unaryService,
 } from "@symphony/kit";
+import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
 import { KeyInvalidation } from "@symphony/proto/events/v1/events";
@@ -24,18 +26,18 @@ import type { PodDatabase } from "./schema.js";
 import { podInternalService, podService } from "./service.js";
 import { PodStore } from "./store.js";
 
+const grpc = grpcServerConfig(9101);
 const config = loadConfig({
-  port: env.port("GRPC_PORT", 9101),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "pod"),
   migrate: env.oneOf("DB_MIGRATE", MIGRATE_MODES, "auto"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
-  eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
-  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
+  eventsStream: env.string("EVENTS_STREAM", NATS_DEFAULTS.eventsStream),
+  subjectPrefix: env.string("SUBJECT_PREFIX", NATS_DEFAULTS.subjectPrefix),
   tokenKeyFile: env.string("TOKEN_SIGNING_KEY_FILE"),
   sessionTtlSeconds: env.positiveInt("SESSION_TTL_SECONDS", 2 * 3600),
   adminPublicKeyFile: env.optional(env.string("ADMIN_PUBLIC_KEY_FILE")),
-  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", NATS_DEFAULTS.revocationsBucket),
 });
 const logger = createLogger("pod");
 
@@ -64,15 +66,26 @@ const sessions = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "ut
 const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);
 const revocations = await RevocationList.open(bus, config.revocationsBucket);
 await revocations.follow(verifier, logger);
+const guard = new CallGuard({
+  logger,
+  trustDomain: grpc.tls.trustDomain,
+  authenticators: {
+    session: (token) => verifier.verify(token),
+    roles: async (p) => {
+      const user = await store.userById(p.userId);
+      return user?.status === "ENABLED" ? user.roles : [];
+    },
+  },
+});
 const server = await startGrpcServer({
-  port: config.port,
+  ...grpc,
   logger,
   services: [
     {
       name: "symphony.pod.v1.PodService",
       definition: PodServiceService,
-      implementation: unaryService(
-        logger,
+      implementation: guard.serve(
+        PodServiceService,
         podService({
           store,
           sessions,
@@ -80,14 +93,14 @@ const server = await startGrpcServer({
           revocations,
           published: () => relay.wake(),
           accessRevoked: (streamId, userId) =>
-            bus.nc.publish(`${config.subjectPrefix}.keys.changed.${streamId}`, KeyInvalidation.encode({ streamId, userId }).finish()),
+            bus.nc.publish(SUBJECTS.keysChanged(config.subjectPrefix, streamId), KeyInvalidation.encode({ streamId, userId }).finish()),
         }),
       ),
     },
     {
       name: "symphony.pod.v1.PodInternalService",
       definition: PodInternalServiceService,
-      implementation: unaryService(logger, podInternalService({ store, sessions })),
+      implementation: guard.serve(PodInternalServiceService, podInternalService({ store, sessions })),
     },
   ],
 });

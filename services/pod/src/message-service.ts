@@ -1,14 +1,13 @@
 import { invalidArgument, normalizeSymphonyId, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { ADMIN_ROLES, streamNotFound, type PodContext } from "./context.js";
+import { streamNotFound, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import type { StoredMessageRow } from "./store.js";
 import { toUserV2 } from "./users.js";
 
 type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage" | "suppressMessage" | "submitElementsAction">;
 
-const SUPPRESSION_ROLES = [...ADMIN_ROLES, "CONTENT_MANAGEMENT"];
 
 const MAX_MESSAGE_LIMIT = 500;
 const MAX_CIPHERTEXT = 2 * 1024 * 1024;
@@ -41,7 +40,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
 
   return {
     async storeMessage(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
       const messageId = normalizeSymphonyId(req.messageId);
       if (!messageId) throw invalidArgument("Invalid message id");
@@ -60,7 +59,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     },
 
     async submitElementsAction(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
       const formMessageId = normalizeSymphonyId(req.formMessageId);
       const actionId = normalizeSymphonyId(req.actionId);
@@ -80,7 +79,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     },
 
     async listMessages(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
       if (req.limit < 0 || req.skip < 0) throw invalidArgument("skip and limit must not be negative");
       if (req.since < 0) throw invalidArgument("since must be a timestamp in milliseconds");
@@ -97,7 +96,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     },
 
     async suppressMessage(req, ctx) {
-      const admin = await c.callerWithRole(ctx, SUPPRESSION_ROLES);
+      const admin = await c.callerRow(ctx);
       const id = normalizeSymphonyId(req.messageId);
       if (!id) throw invalidArgument("Invalid message id");
       const ts = c.now();
@@ -110,7 +109,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     },
 
     async getMessage(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const id = normalizeSymphonyId(req.messageId);
       if (!id) throw invalidArgument("Invalid message id");
       const row = await store.message(id, p.userId);

