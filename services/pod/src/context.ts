@@ -1,16 +1,19 @@
 import {
-  invalidArgument,
+  permissionDenied,
+  requireStreamId,
   streamNotAccessible,
   unauthenticated,
   type CallContext,
+  type Principal,
   type RevocationList,
   type TokenIssuer,
   type TokenVerifier,
 } from "@symphony/kit";
-import type { PodStore, UserRow } from "./store.js";
+import type { MemberRow, OutboxInsert, StreamRow, UserRow } from "./schema.js";
+import type { PodStores, Stores } from "./stores.js";
 
 export interface PodDeps {
-  store: PodStore;
+  stores: PodStores;
   sessions: TokenIssuer;
   verifier: TokenVerifier;
   revocations: RevocationList;
@@ -21,35 +24,65 @@ export interface PodDeps {
   now?: () => number;
 }
 
-const MAX_PAGE = 1000;
-
-
-export function userIdOf(raw: number, field = "id"): number {
-  if (!Number.isSafeInteger(raw) || raw <= 0) throw invalidArgument(`${field} must be a user id`);
-  return raw;
-}
-
-/** skip/limit of the public API: non-negative, limit defaulting to `fallback`, capped. */
-export function page(skip: number, limit: number, fallback = 50): { skip: number; limit: number } {
-  if (skip < 0 || limit < 0) throw invalidArgument("skip and limit must not be negative");
-  if (limit > MAX_PAGE) throw invalidArgument(`limit must not exceed ${MAX_PAGE}`);
-  return { skip, limit: limit || fallback };
-}
-
 /** A non-member learns nothing more than for a stream that does not exist. */
 export function streamNotFound(): never {
   throw streamNotAccessible();
 }
 
+interface StreamAccess {
+  p: Principal;
+  stream: StreamRow;
+  membership: MemberRow;
+}
+
 export function podContext(deps: PodDeps) {
   const now = deps.now ?? Date.now;
+  const { stores } = deps;
+
   /** The calling user's account, for handlers that act with its rights (its roles were checked by the call policy). */
   const callerRow = async (ctx: CallContext): Promise<UserRow> => {
-    const user = await deps.store.userById(ctx.caller.bot.userId);
+    const user = await stores.users.byId(ctx.caller.bot.userId);
     if (!user || user.status !== "ENABLED") throw unauthenticated();
     return user;
   };
-  return { ...deps, now, callerRow };
+
+  /** The stream and the caller's membership of it. */
+  const memberOfStream = async (ctx: CallContext, rawId: string): Promise<StreamAccess> => {
+    const p = ctx.caller.bot;
+    const streamId = requireStreamId(rawId);
+    const [stream, membership] = await Promise.all([stores.streams.byId(streamId), stores.memberships.of(streamId, p.userId)]);
+    if (!stream || !membership) streamNotFound();
+    return { p, stream, membership };
+  };
+
+  /** The room and the caller's membership of it; any other stream is as hidden as a missing one. */
+  const memberOfRoom = async (ctx: CallContext, rawId: string): Promise<StreamAccess> => {
+    const access = await memberOfStream(ctx, rawId);
+    if (access.stream.type !== "ROOM") streamNotFound();
+    return access;
+  };
+
+  const ownerOfRoom = async (ctx: CallContext, rawId: string): Promise<StreamAccess> => {
+    const access = await memberOfRoom(ctx, rawId);
+    if (!access.membership.owner) throw permissionDenied("Only room owners can do this");
+    return access;
+  };
+
+  /**
+   * Commits a change to a stream together with its events for the stream's members (and `alsoTo`);
+   * a change that reports it did nothing (a falsy result) announces nothing. Wakes the relay after a change.
+   */
+  const changeStream = async <T>(streamId: string, change: (tx: Stores) => Promise<T>, events: OutboxInsert[], alsoTo?: number[]): Promise<T> => {
+    const result = await stores.inTransaction(async (tx) => {
+      const changed = await change(tx);
+      if (changed) await tx.outbox.toMembers(streamId, events, alsoTo);
+      return changed;
+    });
+    if (result) deps.published();
+    return result;
+  };
+
+  return { ...deps, now, callerRow, memberOfStream, memberOfRoom, ownerOfRoom, changeStream };
 }
 
 export type PodContext = ReturnType<typeof podContext>;

@@ -1,22 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { connectBus, createLogger, DEAD_LETTER_AFTER, newSymphonyId, openDb, type Bus } from "@symphony/kit";
 import { dropSchema, startPrivateNats, testDatabaseUrl, uniqueName, type PrivateNats } from "@symphony/kit/testing";
+import { SUBJECTS } from "@symphony/proto/contracts";
 import { Event } from "@symphony/proto/events/v1/events";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadLetters } from "./dead-letters.js";
-import { outboxRow } from "./events.js";
+import type { DeadLetters } from "./dead-letters.js";
+import { streamEvent } from "./events.js";
 import { migrations } from "./migrations/index.js";
-import { ensureEventsStream, OutboxRelay, userSubject, type EventsTopology } from "./outbox-relay.js";
+import { ensureEventsStream, OutboxRelay, type EventsTopology } from "./outbox-relay.js";
 import type { PodDatabase } from "./schema.js";
-import { PodStore } from "./store.js";
+import { podStores, type PodStores } from "./stores.js";
 
 const MAX_PAYLOAD = 64 * 1024;
 const schema = uniqueName("test_pod_dead_letters");
 const topology: EventsTopology = { streamName: schema.toUpperCase(), subjectPrefix: schema };
 let nats: PrivateNats;
 let db: Kysely<PodDatabase>;
-let store: PodStore;
+let stores: PodStores;
 let deadLetters: DeadLetters;
 let bus: Bus;
 let relay: OutboxRelay;
@@ -24,29 +25,24 @@ let userId: number;
 const streamId = newSymphonyId();
 
 const message = (ciphertextBytes: number) =>
-  outboxRow({
-    type: "MESSAGESENT",
-    timestamp: Date.now(),
-    streamId,
-    streamType: "ROOM",
-    initiatorUserId: userId,
+  streamEvent("MESSAGESENT", { id: streamId, type: "ROOM" }, userId, Date.now(), {
     messageSent: { messageId: newSymphonyId(), ciphertext: randomBytes(ciphertextBytes) },
   });
 
 const delivered = async (eventId: string) => {
-  const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: userSubject(topology, userId, "MESSAGESENT") }).catch(() => null);
+  const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: SUBJECTS.userEvent(topology.subjectPrefix, userId, "MESSAGESENT") }).catch(() => null);
   return stored ? Event.decode(stored.data).id === eventId : false;
 };
 
 beforeAll(async () => {
   nats = await startPrivateNats({ maxPayload: MAX_PAYLOAD });
   db = await openDb<PodDatabase>({ url: testDatabaseUrl(), schema, migrations });
-  store = new PodStore(db);
-  deadLetters = new DeadLetters(db);
+  stores = podStores(db);
+  deadLetters = stores.deadLetters;
   bus = await connectBus(nats.url, "pod-dead-letters-test");
   await ensureEventsStream(bus, topology);
-  relay = new OutboxRelay(store, bus, topology, createLogger("test", "silent"));
-  const user = await store.createUser({
+  relay = new OutboxRelay(stores, bus, topology, createLogger("test", "silent"));
+  const user = await stores.users.create({
     username: "dl",
     email: "dl@x.io",
     display_name: "dl",
@@ -78,12 +74,12 @@ describe("dead letters", () => {
   it("moves an event larger than the server's max_payload to the dead letters at once, and the next small one still reaches JetStream", async () => {
     const big = message(MAX_PAYLOAD);
     const small = message(100);
-    await store.announceTo(big, [userId]);
-    await store.announceTo(small, [userId]);
+    await stores.outbox.to(big, [userId]);
+    await stores.outbox.to(small, [userId]);
 
     expect(await relay.publishBatch()).toBe(2);
     expect(await delivered(small.event_id)).toBe(true);
-    expect(await store.outboxBacklog()).toBe(0);
+    expect(await stores.outbox.backlog()).toBe(0);
     const [letter, ...more] = await deadLetters.list(0, 10);
     expect(more).toEqual([]);
     expect(letter).toMatchObject({ eventId: big.event_id, streamId, eventType: "MESSAGESENT", recipients: 1, attempts: 1 });
@@ -97,8 +93,8 @@ describe("dead letters", () => {
     await bus.jsm.streams.update(topology.streamName, { max_msg_size: 16 * 1024 });
     const rejected = message(32 * 1024);
     const after = message(10);
-    await store.announceTo(rejected, [userId]);
-    await store.announceTo(after, [userId]);
+    await stores.outbox.to(rejected, [userId]);
+    await stores.outbox.to(after, [userId]);
 
     expect(await relay.publishBatch()).toBe(2);
     expect(await delivered(after.event_id)).toBe(true);
@@ -108,7 +104,7 @@ describe("dead letters", () => {
       await db.updateTable("outbox").set({ next_attempt_at: 0 }).where("event_id", "=", rejected.event_id).execute();
       expect(await relay.publishBatch()).toBe(1);
     }
-    expect(await store.outboxBacklog()).toBe(0);
+    expect(await stores.outbox.backlog()).toBe(0);
     const letters = await deadLetters.list(0, 10);
     expect(letters.map((l) => [l.eventId, l.attempts])).toEqual([
       [expect.any(String), 1],
@@ -130,7 +126,7 @@ describe("dead letters", () => {
 
   it("counts nothing against the rows while the bus is down", { timeout: 30_000 }, async () => {
     const row = message(10);
-    await store.announceTo(row, [userId]);
+    await stores.outbox.to(row, [userId]);
     await nats.stop();
     await expect(relay.publishBatch()).rejects.toThrow();
     const [stored] = await db.selectFrom("outbox").select(["attempts", "next_attempt_at"]).where("event_id", "=", row.event_id).execute();

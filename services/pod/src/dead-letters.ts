@@ -36,10 +36,10 @@ export class DeadLetters {
   constructor(private readonly db: Kysely<PodDatabase>) {}
 
   /**
-   * In the relay's transaction: a failed row waits before its next try, or, when it failed for
+   * In the relay's transaction (see Stores.inTransaction): a failed row waits before its next try, or, when it failed for
    * good or too often, leaves the outbox for the dead letters.
    */
-  async recordFailures(tx: Kysely<PodDatabase>, failures: readonly RowFailure<FailedRow>[], now: number): Promise<FailureRecord[]> {
+  async recordFailures(failures: readonly RowFailure<FailedRow>[], now: number): Promise<FailureRecord[]> {
     const records: FailureRecord[] = [];
     for (const { row, reason, permanent } of failures) {
       const attempts = row.attempts + 1;
@@ -49,9 +49,9 @@ export class DeadLetters {
           with moved as (delete from outbox where seq = ${row.seq} returning event_id, stream_id, payload, recipients, trace_context, created_at)
           insert into outbox_dead_letters (event_id, stream_id, payload, recipients, trace_context, created_at, attempts, reason, dead_at)
           select event_id, stream_id, payload, recipients, trace_context, created_at, ${attempts}, ${reason}, ${now} from moved
-          on conflict (event_id) do update set attempts = excluded.attempts, reason = excluded.reason, dead_at = excluded.dead_at`.execute(tx);
+          on conflict (event_id) do update set attempts = excluded.attempts, reason = excluded.reason, dead_at = excluded.dead_at`.execute(this.db);
       } else {
-        await tx.updateTable("outbox").set({ attempts, next_attempt_at: now + retryDelayMs(attempts) }).where("seq", "=", row.seq).execute();
+        await this.db.updateTable("outbox").set({ attempts, next_attempt_at: now + retryDelayMs(attempts) }).where("seq", "=", row.seq).execute();
       }
       records.push({ seq: row.seq, eventId: row.event_id, reason, deadLettered: dead, attempts });
     }

@@ -15,16 +15,17 @@ import {
   TokenIssuer,
   TokenVerifier,
 } from "@symphony/kit";
-import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
+import { NATS_DEFAULTS } from "@symphony/proto/contracts";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
-import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { ensureAdminAccount } from "./bootstrap.js";
+import type { PodDeps } from "./context.js";
+import { keyInvalidations, replayAfterOutages } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
 import type { PodDatabase } from "./schema.js";
 import { podInternalService, podService } from "./service.js";
-import { PodStore } from "./store.js";
+import { podStores } from "./stores.js";
 
 const grpc = grpcServerConfig(9101);
 const config = loadConfig({
@@ -42,25 +43,14 @@ const config = loadConfig({
 const logger = createLogger("pod");
 
 const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
-const store = new PodStore(db);
-await ensureAdminAccount(store, config.adminPublicKeyFile, logger);
+const stores = podStores(db);
+await ensureAdminAccount(stores.users, config.adminPublicKeyFile, logger);
 const bus = await connectBus(config.natsUrl, "pod");
 const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
 await ensureEventsStream(bus, topology);
-const relay = new OutboxRelay(store, bus, topology, logger);
-// After a NATS or pod crash, what NATS acknowledged but may not have written is published again.
-const replay = () =>
-  ensureEventsStream(bus, topology)
-    .then(() => relay.replayRecent())
-    .then(
-      (replayed) => logger.info({ replayed }, "recent events republished"),
-      (err: unknown) => logger.warn({ err }, "could not republish recent events"),
-    );
-await replay();
+const relay = new OutboxRelay(stores, bus, topology, logger);
+await replayAfterOutages(bus, relay, topology, logger);
 relay.start();
-void (async () => {
-  for await (const s of bus.nc.status()) if (s.type === "reconnect") await replay();
-})();
 
 const sessions = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), SESSION_AUDIENCE, config.sessionTtlSeconds);
 const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);
@@ -72,11 +62,19 @@ const guard = new CallGuard({
   authenticators: {
     session: (token) => verifier.verify(token),
     roles: async (p) => {
-      const user = await store.userById(p.userId);
+      const user = await stores.users.byId(p.userId);
       return user?.status === "ENABLED" ? user.roles : [];
     },
   },
 });
+const deps: PodDeps = {
+  stores,
+  sessions,
+  verifier,
+  revocations,
+  published: () => relay.wake(),
+  accessRevoked: keyInvalidations(bus, config.subjectPrefix),
+};
 const server = await startGrpcServer({
   ...grpc,
   logger,
@@ -84,23 +82,12 @@ const server = await startGrpcServer({
     {
       name: "symphony.pod.v1.PodService",
       definition: PodServiceService,
-      implementation: guard.serve(
-        PodServiceService,
-        podService({
-          store,
-          sessions,
-          verifier,
-          revocations,
-          published: () => relay.wake(),
-          accessRevoked: (streamId, userId) =>
-            bus.nc.publish(SUBJECTS.keysChanged(config.subjectPrefix, streamId), KeyInvalidation.encode({ streamId, userId }).finish()),
-        }),
-      ),
+      implementation: guard.serve(PodServiceService, podService(deps)),
     },
     {
       name: "symphony.pod.v1.PodInternalService",
       definition: PodInternalServiceService,
-      implementation: guard.serve(PodInternalServiceService, podInternalService({ store, sessions })),
+      implementation: guard.serve(PodInternalServiceService, podInternalService(deps)),
     },
   ],
 });

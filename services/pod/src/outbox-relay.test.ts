@@ -3,16 +3,16 @@ import { dropSchema, testDatabaseUrl, testNatsUrl, uniqueName } from "@symphony/
 import { Event, RoomCreated } from "@symphony/proto/events/v1/events";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outboxRow } from "./events.js";
+import { streamEvent } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay, type EventsTopology } from "./outbox-relay.js";
 import type { PodDatabase } from "./schema.js";
-import { PodStore } from "./store.js";
+import { podStores, type PodStores } from "./stores.js";
 
 const schema = uniqueName("test_pod_relay");
 const topology: EventsTopology = { streamName: schema.toUpperCase(), subjectPrefix: schema };
 let db: Kysely<PodDatabase>;
-let store: PodStore;
+let stores: PodStores;
 let bus: Bus;
 let relay: OutboxRelay;
 
@@ -32,10 +32,10 @@ const user = (username: string) => ({
 
 beforeAll(async () => {
   db = await openDb<PodDatabase>({ url: testDatabaseUrl(), schema, migrations });
-  store = new PodStore(db);
+  stores = podStores(db);
   bus = await connectBus(testNatsUrl(), "pod-relay-test");
   await ensureEventsStream(bus, topology);
-  relay = new OutboxRelay(store, bus, topology, createLogger("test", "silent"));
+  relay = new OutboxRelay(stores, bus, topology, createLogger("test", "silent"));
 });
 
 afterAll(async () => {
@@ -45,6 +45,17 @@ afterAll(async () => {
   await dropSchema(schema);
 });
 
+/** A room with its creator as owner and its ROOMCREATED event, committed together. */
+function createRoom(creator: number, name: string, at: number) {
+  const room = { id: newSymphonyId(), type: "ROOM" };
+  return stores.inTransaction(async (tx) => {
+    await tx.streams.insert({ ...room, name, attributes: "{}", created_by: creator, created_at: at });
+    await tx.memberships.add(room.id, creator, at, true);
+    await tx.outbox.toMembers(room.id, [streamEvent("ROOMCREATED", room, creator, at, { roomCreated: RoomCreated.fromPartial({ name }) })]);
+    return room;
+  });
+}
+
 async function subjectsOnStream(): Promise<string[]> {
   const info = await bus.jsm.streams.info(topology.streamName, { subjects_filter: ">" });
   return Object.keys(info.state.subjects ?? {}).sort();
@@ -52,13 +63,13 @@ async function subjectsOnStream(): Promise<string[]> {
 
 describe("outbox relay", () => {
   it("publishes each committed event once to each recipient fixed at write time, and marks it published", async () => {
-    const [alice, bob] = [(await store.createUser(user("alice")))!, (await store.createUser(user("bob")))!];
-    const streamId = newSymphonyId();
-    const base = { timestamp: 5, streamId, streamType: "ROOM", initiatorUserId: alice.id };
-    await store.createRoom({ id: streamId, type: "ROOM", name: "r", attributes: "{}", created_by: alice.id, created_at: 5 }, [
-      outboxRow({ ...base, type: "ROOMCREATED", roomCreated: RoomCreated.fromPartial({ name: "r" }) }),
-    ]);
-    await store.addMember(streamId, bob.id, 6, outboxRow({ ...base, type: "USERJOINEDROOM", membershipChanged: { affectedUserId: bob.id } }));
+    const [alice, bob] = [(await stores.users.create(user("alice")))!, (await stores.users.create(user("bob")))!];
+    const room = await createRoom(alice.id, "r", 5);
+    await stores.inTransaction(async (tx) => {
+      await tx.memberships.add(room.id, bob.id, 6);
+      await tx.outbox.toMembers(room.id, [streamEvent("USERJOINEDROOM", room, alice.id, 6, { membershipChanged: { affectedUserId: bob.id } })]);
+    });
+    const streamId = room.id;
 
     expect(await relay.publishBatch()).toBe(2);
     expect(await relay.publishBatch()).toBe(0);
@@ -95,18 +106,15 @@ describe("outbox relay", () => {
   });
 
   it("forgets published rows once they are old", async () => {
-    expect(await store.prunePublished(Date.now() - 60_000)).toBe(0);
-    expect(await store.prunePublished(Date.now() + 1)).toBe(2);
+    expect(await stores.outbox.prunePublished(Date.now() - 60_000)).toBe(0);
+    expect(await stores.outbox.prunePublished(Date.now() + 1)).toBe(2);
     expect(await relay.replayRecent()).toBe(0);
   });
 
   it("wakes on demand and drains in the background", async () => {
-    const [carol] = [(await store.createUser(user("carol")))!];
-    const streamId = newSymphonyId();
+    const carol = (await stores.users.create(user("carol")))!;
     relay.start();
-    await store.createRoom({ id: streamId, type: "ROOM", name: "r2", attributes: "{}", created_by: carol.id, created_at: 7 }, [
-      outboxRow({ timestamp: 7, streamId, streamType: "ROOM", initiatorUserId: carol.id, type: "ROOMCREATED", roomCreated: RoomCreated.fromPartial({ name: "r2" }) }),
-    ]);
+    await createRoom(carol.id, "r2", 7);
     relay.wake();
     await expect.poll(async () => (await subjectsOnStream()).includes(`${schema}.events.user.${carol.id}.ROOMCREATED`), { timeout: 5_000 }).toBe(true);
     await relay.stop();

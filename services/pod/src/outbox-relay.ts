@@ -16,9 +16,10 @@ import {
   type Bus,
   type Logger,
 } from "@symphony/kit";
+import { SUBJECTS } from "@symphony/proto/contracts";
 import { Event } from "@symphony/proto/events/v1/events";
-import { DeadLetters } from "./dead-letters.js";
-import type { OutboxRow, PodStore } from "./store.js";
+import type { OutboxRow } from "./outbox-store.js";
+import type { PodStores } from "./stores.js";
 
 const BATCH = 256;
 const COALESCE_MS = 5;
@@ -39,12 +40,10 @@ const backlog = meter.createObservableGauge("symphony.pod.outbox.backlog", {
   description: "Committed events not yet published to JetStream",
 });
 
-export const userSubject = (t: EventsTopology, userId: number, type: string) => `${t.subjectPrefix}.events.user.${userId}.${type}`;
-
 export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
   return ensureStream(bus, {
     name: t.streamName,
-    subjects: [`${t.subjectPrefix}.events.>`],
+    subjects: [SUBJECTS.allEvents(t.subjectPrefix)],
     storage: StorageType.File,
     // Republishing an outbox row after a crash is dropped by JetStream within this window.
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
@@ -62,11 +61,10 @@ export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
  */
 export class OutboxRelay {
   private readonly loop: RelayLoop;
-  private readonly deadLetters: DeadLetters;
   private pruner: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: PodStore,
+    private readonly stores: PodStores,
     private readonly bus: Bus,
     private readonly topology: EventsTopology,
     private readonly logger: Logger,
@@ -74,17 +72,16 @@ export class OutboxRelay {
     // Events committed within COALESCE_MS leave in one batch: a few ms of datafeed latency buys
     // far fewer relay transactions under load.
     this.loop = new RelayLoop(() => this.publishBatch(), logger, { batch: BATCH, coalesceMs: COALESCE_MS });
-    this.deadLetters = new DeadLetters(store.db);
   }
 
   start(): void {
     this.loop.start();
     this.pruner = setInterval(() => {
-      this.store.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
+      this.stores.outbox.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
     }, PRUNE_EVERY_MS);
     this.pruner.unref();
     // Without Postgres there is no figure to report; the scrape shows the gauge missing.
-    backlog.addCallback((r) => this.store.outboxBacklog().then((n) => r.observe(n), () => undefined));
+    backlog.addCallback((r) => this.stores.outbox.backlog().then((n) => r.observe(n), () => undefined));
   }
 
   /** A transaction committed events. */
@@ -102,7 +99,7 @@ export class OutboxRelay {
     let after = 0;
     const since = Date.now() - DUPLICATE_WINDOW_MS;
     for (;;) {
-      const rows = await this.store.publishedSince(since, after, BATCH);
+      const rows = await this.stores.outbox.publishedSince(since, after, BATCH);
       await Promise.all(rows.map((row) => this.publishRow(row)));
       replayed += rows.length;
       if (rows.length < BATCH) return replayed;
@@ -127,7 +124,7 @@ export class OutboxRelay {
         injectIntoHeaders(headers);
         return Promise.all(
           row.recipients.map((userId) =>
-            this.bus.js.publish(userSubject(this.topology, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}`, headers }),
+            this.bus.js.publish(SUBJECTS.userEvent(this.topology.subjectPrefix, userId, event.type), row.payload, { msgID: `${row.event_id}:${userId}`, headers }),
           ),
         );
       },
@@ -136,9 +133,9 @@ export class OutboxRelay {
   }
 
   async publishBatch(): Promise<number> {
-    return this.store.db.transaction().execute(async (tx) => {
+    return this.stores.inTransaction(async ({ outbox, deadLetters }) => {
       const now = Date.now();
-      const rows = await this.store.unpublished(tx, BATCH, now);
+      const rows = await outbox.lockUnpublished(BATCH, now);
       if (rows.length === 0) return 0;
       const { published, failed } = await publishEach(rows, {
         publish: (row) => this.publishRow(row),
@@ -147,8 +144,8 @@ export class OutboxRelay {
         limit: maxEventPayload(this.bus),
         probe: () => this.bus.jsm.getAccountInfo(),
       });
-      if (published.length > 0) await this.store.markPublished(tx, published.map((r) => r.seq), now);
-      reportFailures("pod", await this.deadLetters.recordFailures(tx, failed, now), this.logger);
+      if (published.length > 0) await outbox.markPublished(published.map((r) => r.seq), now);
+      reportFailures("pod", await deadLetters.recordFailures(failed, now), this.logger);
       return rows.length;
     });
   }

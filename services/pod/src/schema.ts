@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, JSONColumnType } from "kysely";
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable } from "kysely";
 
 export interface UsersTable {
   id: Generated<number>;
@@ -31,14 +31,14 @@ export interface StreamsTable {
   created_at: number;
 }
 
-export interface MembershipsTable {
+interface MembershipsTable {
   stream_id: string;
   user_id: number;
   owner: Generated<boolean>;
   joined_at: number;
 }
 
-export interface MessagesTable {
+interface MessagesTable {
   id: string;
   stream_id: string;
   sender_id: number;
@@ -47,7 +47,7 @@ export interface MessagesTable {
   suppressed_at: Generated<number | null>;
 }
 
-export interface OutboxTable {
+interface OutboxTable {
   seq: Generated<number>;
   event_id: string;
   stream_id: string | null;
@@ -95,3 +95,10 @@ export interface PodDatabase {
   outbox: OutboxTable;
   outbox_dead_letters: OutboxDeadLettersTable;
 }
+
+export type UserRow = Selectable<UsersTable>;
+export type StreamRow = Selectable<StreamsTable>;
+export type MemberRow = Selectable<MembershipsTable>;
+export type ConnectionRow = Selectable<ConnectionsTable>;
+/** An event as written to the outbox, before its recipients are fixed. */
+export type OutboxInsert = Insertable<OutboxTable>;

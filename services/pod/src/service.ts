@@ -1,43 +1,50 @@
-import { normalizeSymphonyId, type UnaryHandlers } from "@symphony/kit";
+import type { UnaryHandlers } from "@symphony/kit";
 import type { PodInternalServiceServer } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { authHandlers } from "./auth-service.js";
-import { connectionHandlers } from "./connection-service.js";
+import { authHandlers } from "./auth-handlers.js";
+import { connectionHandlers } from "./connection-handlers.js";
 import { podContext, type PodDeps } from "./context.js";
-import { messageHandlers } from "./message-service.js";
-import { roomHandlers } from "./room-service.js";
-import { systemEventHandlers } from "./system-event-service.js";
-import { userHandlers } from "./user-service.js";
-import { activeKeys } from "./users.js";
+import { imHandlers } from "./im-handlers.js";
+import { internalHandlers } from "./internal-handlers.js";
+import { messageHandlers } from "./message-handlers.js";
+import { roomHandlers } from "./room-handlers.js";
+import { roomMembershipHandlers } from "./room-membership-handlers.js";
+import { streamHandlers } from "./stream-handlers.js";
+import { systemEventHandlers } from "./system-event-handlers.js";
+import { userAdminHandlers } from "./user-admin-handlers.js";
+import { userHandlers } from "./user-handlers.js";
 
-export type { PodDeps } from "./context.js";
-
+/**
+ * The pod's RPCs, one file per area; each file's handler type lists its RPCs. From a REST path, find
+ * the RPC that names it (`google.api.http` in proto/symphony/pod/v1/pod_service.proto), then its area:
+ *   auth-handlers             Authenticate, AuthenticateCertificate, Logout, GetSessionInfo
+ *   user-handlers             FindUsers, FindUser, SearchUsers, GetUsers: the user directory
+ *   user-admin-handlers       /pod/.../admin/user/... and /admin/system/roles/list
+ *   room-handlers             CreateRoom, GetRoomInfo, UpdateRoom, SetRoomActive, SearchRooms
+ *   room-membership-handlers  /pod/vN/room/{id}/membership/...
+ *   im-handlers               CreateIm, AdminCreateIm
+ *   stream-handlers           /pod/.../streams/..., /admin/stream(s)/..., /admin/user/{uid}/streams/list
+ *   connection-handlers       /pod/v1/connection/...
+ *   message-handlers          the agent's message RPCs, SubmitElementsAction and SuppressMessage
+ *   system-event-handlers     PublishSystemEvent
+ *   internal-handlers         PodInternalService (no REST path)
+ */
 export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
   const c = podContext(deps);
-  return { ...authHandlers(c), ...userHandlers(c), ...roomHandlers(c), ...messageHandlers(c), ...connectionHandlers(c), ...systemEventHandlers(c) };
+  return {
+    ...authHandlers(c),
+    ...userHandlers(c),
+    ...userAdminHandlers(c),
+    ...roomHandlers(c),
+    ...roomMembershipHandlers(c),
+    ...imHandlers(c),
+    ...streamHandlers(c),
+    ...connectionHandlers(c),
+    ...messageHandlers(c),
+    ...systemEventHandlers(c),
+  };
 }
 
-export function podInternalService(deps: Pick<PodDeps, "store" | "sessions"> & { now?: () => number }): UnaryHandlers<PodInternalServiceServer> {
-  const now = deps.now ?? Date.now;
-  return {
-    async getUserCredentials(req) {
-      const user = req.username ? await deps.store.userByUsername(req.username) : undefined;
-      if (!user) return { userId: 0, active: false, publicKeys: [], accountType: "" };
-      return { userId: user.id, active: user.status === "ENABLED", publicKeys: activeKeys(user, now()), accountType: user.account_type };
-    },
-    async checkMembership(req) {
-      const streamId = normalizeSymphonyId(req.streamId);
-      if (!streamId) return { member: false, owner: false };
-      const [stream, membership] = await Promise.all([deps.store.streamById(streamId), deps.store.membership(streamId, req.userId)]);
-      const member = Boolean(stream?.active && membership);
-      return { member, owner: member && membership!.owner };
-    },
-    async getUserRoles(req) {
-      const user = Number.isSafeInteger(req.userId) && req.userId > 0 ? await deps.store.userById(req.userId) : undefined;
-      return { active: user?.status === "ENABLED", roles: user?.roles ?? [] };
-    },
-    async getSessionTokenKeys() {
-      return { jwks: JSON.stringify(deps.sessions.jwks) };
-    },
-  };
+export function podInternalService(deps: PodDeps): UnaryHandlers<PodInternalServiceServer> {
+  return internalHandlers(podContext(deps));
 }

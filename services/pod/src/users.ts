@@ -1,40 +1,14 @@
-import { createPublicKey } from "node:crypto";
 import { invalidArgument } from "@symphony/kit";
+import { ALL_ROLES } from "@symphony/proto/contracts";
 import type { UserAttributes, UserDetail, UserV2 } from "@symphony/proto/pod/v1/users";
 import type { Insertable, Updateable } from "kysely";
-import type { UsersTable } from "./schema.js";
-import type { UserRow } from "./store.js";
+import type { UserRow, UsersTable } from "./schema.js";
+import { keyChanges, validRsaPublicKey } from "./user-keys.js";
 
-export const ROLES = new Set([
-  "INDIVIDUAL",
-  "ADMINISTRATOR",
-  "SUPER_ADMINISTRATOR",
-  "L1_SUPPORT",
-  "L2_SUPPORT",
-  "COMPLIANCE_OFFICER",
-  "SUPER_COMPLIANCE_OFFICER",
-  "CONTENT_MANAGEMENT",
-  "AUDIT_TRAIL_MANAGEMENT",
-  "USER_PROVISIONING",
-  "SCOPE_MANAGEMENT",
-  "MALWARE_SCAN_MANAGER",
-  "MALWARE_SCAN_STATE_USER",
-]);
+export const ROLES = new Set(ALL_ROLES);
 const ACCOUNT_TYPES = new Set(["NORMAL", "SYSTEM", "SDL"]);
 const EXTRA_ATTRIBUTES = ["companyName", "department", "division", "title", "location", "jobFunction"] as const;
 const MAX_FIELD = 256;
-
-/** Checks that the PEM is an RSA public key of a usable size and returns it normalised. */
-export function validRsaPublicKey(pem: string): string {
-  try {
-    const key = createPublicKey(pem);
-    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (key.asymmetricKeyType !== "rsa" || bits < 2048) throw new Error("weak");
-    return key.export({ type: "spki", format: "pem" }).toString();
-  } catch {
-    throw invalidArgument("currentKey.key must be an RSA public key (PEM, at least 2048 bits)");
-  }
-}
 
 function text(value: string, field: string, required: boolean): string {
   const v = value.trim();
@@ -124,17 +98,7 @@ export function toUserDetail(u: UserRow): UserDetail {
   };
 }
 
-/** The public keys that may sign this user's login JWTs right now. */
-export function activeKeys(u: UserRow, now: number): string[] {
-  const keys = u.current_key ? [u.current_key] : [];
-  if (u.previous_key && (u.previous_key_expires_at ?? 0) > now) keys.push(u.previous_key);
-  return keys;
-}
-
-// Symphony keeps a replaced key valid for 72 hours (extendable), so bots can roll keys without downtime.
-export const PREVIOUS_KEY_GRACE_MS = 72 * 3_600_000;
-
-export interface UserUpdate {
+interface UserUpdate {
   changes: Updateable<UsersTable>;
   /** The update revoked a key: every session of the user must end. */
   endSessions: boolean;
@@ -144,7 +108,6 @@ export interface UserUpdate {
 export function userUpdate(u: UserRow, attrs: UserAttributes | undefined, now: number): UserUpdate {
   if (!attrs) throw invalidArgument("The user attributes are required");
   const changes: Updateable<UsersTable> = { updated_at: now };
-  let endSessions = false;
   if (attrs.accountType) {
     if (!ACCOUNT_TYPES.has(attrs.accountType)) throw invalidArgument("accountType must be NORMAL, SYSTEM or SDL");
     changes.account_type = attrs.accountType;
@@ -162,40 +125,6 @@ export function userUpdate(u: UserRow, attrs: UserAttributes | undefined, now: n
   for (const k of EXTRA_ATTRIBUTES) if (attrs[k]) extra[k] = text(attrs[k], k, false);
   changes.attributes = JSON.stringify(extra);
 
-  const previousValid = u.previous_key !== null && (u.previous_key_expires_at ?? 0) > now;
-  const current = attrs.currentKey;
-  if (current?.action === "SAVE" || (current && !current.action && current.key)) {
-    const key = validRsaPublicKey(current.key);
-    if (key === u.current_key) throw invalidArgument("The new key must differ from the current key");
-    if (u.current_key && previousValid) throw invalidArgument("A current and a valid previous key exist: revoke one before saving a new key");
-    if (u.current_key) {
-      changes.previous_key = u.current_key;
-      changes.previous_key_expires_at = now + PREVIOUS_KEY_GRACE_MS;
-    }
-    changes.current_key = key;
-  } else if (current?.action === "REVOKE") {
-    if (!u.current_key) throw invalidArgument("There is no current key to revoke");
-    // A still-valid previous key takes the current key's place.
-    changes.current_key = previousValid ? u.previous_key : null;
-    changes.previous_key = null;
-    changes.previous_key_expires_at = null;
-    endSessions = true;
-  } else if (current) {
-    throw invalidArgument("currentKey.action must be SAVE or REVOKE");
-  }
-  const previous = attrs.previousKey;
-  if (previous?.action === "EXTEND") {
-    if (!previousValid) throw invalidArgument("There is no valid previous key to extend");
-    const until = previous.expirationDate ?? now + PREVIOUS_KEY_GRACE_MS;
-    if (until <= now || until > now + PREVIOUS_KEY_GRACE_MS) throw invalidArgument("previousKey.expirationDate must be in the next 72 hours");
-    changes.previous_key_expires_at = until;
-  } else if (previous?.action === "REVOKE") {
-    if (!u.previous_key) throw invalidArgument("There is no previous key to revoke");
-    changes.previous_key = null;
-    changes.previous_key_expires_at = null;
-    endSessions = true;
-  } else if (previous) {
-    throw invalidArgument("previousKey.action must be EXTEND or REVOKE");
-  }
-  return { changes, endSessions };
+  const keys = keyChanges(u, attrs.currentKey, attrs.previousKey, now);
+  return { changes: { ...changes, ...keys.changes }, endSessions: keys.endSessions };
 }

@@ -2,12 +2,11 @@ import { invalidArgument, normalizeSymphonyId, notFound, requireStreamId, type U
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import { streamNotFound, type PodContext } from "./context.js";
-import { outboxRow } from "./events.js";
-import type { StoredMessageRow } from "./store.js";
+import { streamEvent } from "./events.js";
+import type { StoredMessageRow } from "./message-store.js";
 import { toUserV2 } from "./users.js";
 
 type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "listMessages" | "getMessage" | "suppressMessage" | "submitElementsAction">;
-
 
 const MAX_MESSAGE_LIMIT = 500;
 const MAX_CIPHERTEXT = 2 * 1024 * 1024;
@@ -24,13 +23,13 @@ function toStoredMessage(row: StoredMessageRow): StoredMessage {
 }
 
 export function messageHandlers(c: PodContext): MessageHandlers {
-  const { store } = c;
+  const { stores } = c;
   // A stream's type never changes, so the send path looks it up once per stream.
   const streamTypes = new Map<string, string>();
   const streamType = async (streamId: string): Promise<string | undefined> => {
     let type = streamTypes.get(streamId);
     if (type === undefined) {
-      type = (await store.streamById(streamId))?.type;
+      type = (await stores.streams.byId(streamId))?.type;
       if (type === undefined) return undefined;
       if (streamTypes.size >= 100_000) streamTypes.clear();
       streamTypes.set(streamId, type);
@@ -49,10 +48,10 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       if (!type) streamNotFound();
       const ts = c.now();
       const ciphertext = Buffer.from(req.ciphertext);
-      const base = { timestamp: ts, streamId, streamType: type, initiatorUserId: p.userId };
       const content = { messageId, ciphertext };
-      const event = outboxRow(req.sharedPost ? { ...base, type: "SHAREDPOST", sharedPost: content } : { ...base, type: "MESSAGESENT", messageSent: content });
-      const sender = await store.storeMessage({ id: messageId, streamId, senderId: p.userId, createdAt: ts, ciphertext }, event);
+      const stream = { id: streamId, type };
+      const event = req.sharedPost ? streamEvent("SHAREDPOST", stream, p.userId, ts, { sharedPost: content }) : streamEvent("MESSAGESENT", stream, p.userId, ts, { messageSent: content });
+      const sender = await stores.messages.store({ id: messageId, streamId, senderId: p.userId, createdAt: ts, ciphertext }, event);
       if (!sender) streamNotFound();
       c.published();
       return { message: { messageId, streamId, streamType: type, timestamp: ts, sender: toUserV2(sender), ciphertext } };
@@ -65,15 +64,15 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       const actionId = normalizeSymphonyId(req.actionId);
       if (!formMessageId || !actionId) throw invalidArgument("Invalid message id");
       if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
-      const [stream, membership] = await Promise.all([store.streamById(streamId), store.membership(streamId, p.userId)]);
+      const [stream, membership] = await Promise.all([stores.streams.byId(streamId), stores.memberships.of(streamId, p.userId)]);
       if (!stream?.active || !membership) streamNotFound();
-      const author = await store.messageSender(streamId, formMessageId);
+      const author = await stores.messages.sender(streamId, formMessageId);
       if (author === undefined) throw notFound("The form message is not a message of this stream");
-      if (!(await store.membership(streamId, author))) throw invalidArgument("The author of the form is no longer a member of the stream");
+      if (!(await stores.memberships.of(streamId, author))) throw invalidArgument("The author of the form is no longer a member of the stream");
       const ts = c.now();
       const elementsAction = { formMessageId, actionId, ciphertext: Buffer.from(req.ciphertext) };
       // In Symphony only the form's author (the bot that sent it) hears the answer.
-      await store.announceTo(outboxRow({ type: "SYMPHONYELEMENTSACTION", timestamp: ts, streamId, streamType: stream.type, initiatorUserId: p.userId, elementsAction }), [author]);
+      await stores.outbox.to(streamEvent("SYMPHONYELEMENTSACTION", stream, p.userId, ts, { elementsAction }), [author]);
       c.published();
       return { timestamp: ts };
     },
@@ -83,8 +82,8 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       const streamId = requireStreamId(req.streamId);
       if (req.limit < 0 || req.skip < 0) throw invalidArgument("skip and limit must not be negative");
       if (req.since < 0) throw invalidArgument("since must be a timestamp in milliseconds");
-      if (!(await store.membership(streamId, p.userId))) streamNotFound();
-      const rows = await store.messages({
+      if (!(await stores.memberships.of(streamId, p.userId))) streamNotFound();
+      const rows = await stores.messages.list({
         streamId,
         readerId: p.userId,
         since: req.since,
@@ -100,10 +99,12 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       const id = normalizeSymphonyId(req.messageId);
       if (!id) throw invalidArgument("Invalid message id");
       const ts = c.now();
-      const streamId = await store.suppressMessage(id, ts, (streamId, streamType) =>
-        outboxRow({ type: "MESSAGESUPPRESSED", timestamp: ts, streamId, streamType, initiatorUserId: admin.id, messageSuppressed: { messageId: id } }),
-      );
-      if (!streamId) throw invalidArgument("No such message, or it is already suppressed");
+      const suppressed = await stores.inTransaction(async (tx) => {
+        const stream = await tx.messages.suppress(id, ts);
+        if (stream) await tx.outbox.toMembers(stream.id, [streamEvent("MESSAGESUPPRESSED", stream, admin.id, ts, { messageSuppressed: { messageId: id } })]);
+        return stream;
+      });
+      if (!suppressed) throw invalidArgument("No such message, or it is already suppressed");
       c.published();
       return { suppression: { messageId: id, suppressed: true, suppressionDate: ts } };
     },
@@ -112,7 +113,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
       const p = ctx.caller.bot;
       const id = normalizeSymphonyId(req.messageId);
       if (!id) throw invalidArgument("Invalid message id");
-      const row = await store.message(id, p.userId);
+      const row = await stores.messages.byId(id, p.userId);
       if (!row) throw notFound("Message not found");
       return { message: toStoredMessage(row) };
     },

@@ -1,9 +1,11 @@
 import { invalidArgument, notFound, type CallContext, type UnaryHandlers } from "@symphony/kit";
+import type { Insertable } from "kysely";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { UserConnection } from "@symphony/proto/pod/v1/users";
-import { userIdOf, type PodContext } from "./context.js";
-import { outboxRow } from "./events.js";
-import type { ConnectionRow } from "./store.js";
+import type { PodContext } from "./context.js";
+import { userEvent } from "./events.js";
+import { userIdOf } from "./request-fields.js";
+import type { ConnectionRow, ConnectionsTable, OutboxInsert } from "./schema.js";
 
 type ConnectionHandlers = Pick<UnaryHandlers<PodServiceServer>, "createConnection" | "acceptConnection" | "rejectConnection" | "getConnection" | "listConnections" | "removeConnection">;
 
@@ -22,12 +24,23 @@ function view(row: ConnectionRow, viewer: number): UserConnection {
 }
 
 export function connectionHandlers(c: PodContext): ConnectionHandlers {
-  const { store } = c;
+  const { stores } = c;
+
+  /** Writes the connection and, when there is one, its event for the other user in one transaction. */
+  const save = async (row: Insertable<ConnectionsTable>, event?: { row: OutboxInsert; to: number }): Promise<ConnectionRow> => {
+    const saved = await stores.inTransaction(async (tx) => {
+      const written = await tx.connections.save(row);
+      if (event) await tx.outbox.to(event.row, [event.to]);
+      return written;
+    });
+    if (event) c.published();
+    return saved;
+  };
 
   const other = async (raw: number, self: number) => {
     const id = userIdOf(raw, "userId");
     if (id === self) throw invalidArgument("A user cannot connect to themselves");
-    const user = await store.userById(id);
+    const user = await stores.users.byId(id);
     if (!user || user.status !== "ENABLED") throw notFound("User not found");
     return id;
   };
@@ -36,16 +49,11 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
   const answer = async (raw: number, ctx: CallContext, status: "ACCEPTED" | "REJECTED") => {
     const p = ctx.caller.bot;
     const from = await other(raw, p.userId);
-    const existing = await store.connection(from, p.userId);
+    const existing = await stores.connections.between(from, p.userId);
     if (!existing || existing.target_id !== p.userId || existing.status !== "PENDING") throw invalidArgument("There is no pending request from this user");
     const ts = c.now();
-    const saved = await store.saveConnection(
-      { ...existing, status, updated_at: ts },
-      status === "ACCEPTED"
-        ? { row: outboxRow({ type: "CONNECTIONACCEPTED", timestamp: ts, streamId: "", streamType: "", initiatorUserId: p.userId, connectionChanged: { toUserId: from } }), to: [from] }
-        : undefined,
-    );
-    if (status === "ACCEPTED") c.published();
+    const event = status === "ACCEPTED" ? { row: userEvent("CONNECTIONACCEPTED", p.userId, ts, { connectionChanged: { toUserId: from } }), to: from } : undefined;
+    const saved = await save({ ...existing, status, updated_at: ts }, event);
     return { connection: view(saved, p.userId) };
   };
 
@@ -53,11 +61,11 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
     async createConnection(req, ctx) {
       const p = ctx.caller.bot;
       const to = await other(req.userId, p.userId);
-      const existing = await store.connection(p.userId, to);
+      const existing = await stores.connections.between(p.userId, to);
       if (existing?.status === "ACCEPTED") return { connection: view(existing, p.userId) };
       if (existing && existing.requester_id !== p.userId && existing.status === "PENDING") throw invalidArgument("This user already asked to connect: accept their request");
       const ts = c.now();
-      const saved = await store.saveConnection(
+      const saved = await save(
         {
           requester_id: p.userId,
           target_id: to,
@@ -66,9 +74,8 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
           updated_at: ts,
           request_counter: (existing?.requester_id === p.userId ? existing.request_counter : 0) + 1,
         },
-        { row: outboxRow({ type: "CONNECTIONREQUESTED", timestamp: ts, streamId: "", streamType: "", initiatorUserId: p.userId, connectionChanged: { toUserId: to } }), to: [to] },
+        { row: userEvent("CONNECTIONREQUESTED", p.userId, ts, { connectionChanged: { toUserId: to } }), to },
       );
-      c.published();
       return { connection: view(saved, p.userId) };
     },
 
@@ -78,14 +85,14 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
     async removeConnection(req, ctx) {
       const p = ctx.caller.bot;
       const id = await other(req.userId, p.userId);
-      if (await store.removeAcceptedConnection(p.userId, id)) return { result: { format: "TEXT", message: "Connection Removed." } };
-      if (await store.connection(p.userId, id)) throw invalidArgument("Only an accepted connection can be removed");
+      if (await stores.connections.removeAccepted(p.userId, id)) return { result: { format: "TEXT", message: "Connection Removed." } };
+      if (await stores.connections.between(p.userId, id)) throw invalidArgument("Only an accepted connection can be removed");
       throw notFound("No connection with this user");
     },
 
     async getConnection(req, ctx) {
       const p = ctx.caller.bot;
-      const row = await store.connection(p.userId, userIdOf(req.userId, "userId"));
+      const row = await stores.connections.between(p.userId, userIdOf(req.userId, "userId"));
       if (!row) throw notFound("No connection with this user");
       return { connection: view(row, p.userId) };
     },
@@ -94,7 +101,7 @@ export function connectionHandlers(c: PodContext): ConnectionHandlers {
       const p = ctx.caller.bot;
       if (!STATUSES.has(req.status)) throw invalidArgument("status must be PENDING_INCOMING, PENDING_OUTGOING, ACCEPTED, REJECTED or ALL");
       const only = req.userIds ? new Set(req.userIds.split(",").map((x) => userIdOf(Number(x.trim()), "userIds"))) : undefined;
-      const all = (await store.connectionsOf(p.userId)).map((r) => view(r, p.userId));
+      const all = (await stores.connections.of(p.userId)).map((r) => view(r, p.userId));
       return { connections: all.filter((v) => (!req.status || req.status === "ALL" || v.status === req.status) && (!only || only.has(v.userId))) };
     },
   };

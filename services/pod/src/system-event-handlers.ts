@@ -1,7 +1,7 @@
 import { invalidArgument, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
-import { type PodContext } from "./context.js";
-import { outboxRow } from "./events.js";
+import type { PodContext } from "./context.js";
+import { streamEvent } from "./events.js";
 
 type SystemEventHandlers = Pick<UnaryHandlers<PodServiceServer>, "publishSystemEvent">;
 
@@ -24,19 +24,14 @@ export function systemEventHandlers(c: PodContext): SystemEventHandlers {
       if (!Number.isSafeInteger(req.eventTimestamp) || req.eventTimestamp < 0) throw invalidArgument("event_timestamp must be a timestamp in milliseconds");
       const parameters = req.parameters ?? {};
       if (Buffer.byteLength(JSON.stringify(parameters)) > MAX_PARAMETERS_BYTES) throw invalidArgument(`parameters exceed ${MAX_PARAMETERS_BYTES} bytes`);
-      const stream = await c.store.streamById(requireStreamId(req.streamId));
+      const stream = await c.stores.streams.byId(requireStreamId(req.streamId));
       if (!stream) throw notFound("Stream not found");
       if (!stream.active) throw invalidArgument("The stream is deactivated");
       const ts = c.now();
-      const event = outboxRow({
-        type: "GENERICSYSTEMEVENT",
-        timestamp: ts,
-        streamId: stream.id,
-        streamType: stream.type,
-        initiatorUserId: admin.id,
+      const event = streamEvent("GENERICSYSTEMEVENT", stream, admin.id, ts, {
         systemEvent: { sourceSystem, eventSubtype, eventTimestamp: req.eventTimestamp || ts, parameters },
       });
-      await c.store.announceToMembers(stream.id, event);
+      await c.stores.outbox.toMembers(stream.id, [event]);
       c.published();
       return { eventId: event.event_id };
     },
