@@ -9516,6 +9516,7 @@ export const protoMetadata: ProtoMetadata = {
           },
           "GetSessionInfo": { "http": HttpRule.decode(Buffer.from("YgR1c2VyEhMvcG9kL3YyL3Nlc3Npb25pbmZv", "base64")) },
           "CreateUser": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqYgR1c2VyIhkvcG9kL3YyL2FkbWluL3VzZXIvY3JlYXRl", "base64")),
           },
           "CreateRoom": {
@@ -9557,30 +9558,37 @@ export const protoMetadata: ProtoMetadata = {
             "http": HttpRule.decode(Buffer.from("OgVxdWVyeWIHcmVzdWx0cyITL3BvZC92MS91c2VyL3NlYXJjaA==", "base64")),
           },
           "GetUserDetail": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgR1c2VyEhgvcG9kL3YyL2FkbWluL3VzZXIve3VpZH0=", "base64")),
           },
           "UpdateUser": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("Og91c2VyX2F0dHJpYnV0ZXNiBHVzZXIiHy9wb2QvdjIvYWRtaW4vdXNlci97dWlkfS91cGRhdGU=", "base64"),
             ),
           },
           "ListUserDetails": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgV1c2VycxIXL3BvZC92Mi9hZG1pbi91c2VyL2xpc3Q=", "base64")),
           },
           "GetUserStatus": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgZzdGF0dXMSHy9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9zdGF0dXM=", "base64")),
           },
           "UpdateUserStatus": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgZzdGF0dXNiBnJlc3VsdCImL3BvZC92MS9hZG1pbi91c2VyL3t1aWR9L3N0YXR1cy91cGRhdGU=", "base64"),
             ),
           },
           "AddUserRole": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgRyb2xlYgZyZXN1bHQiIi9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9yb2xlcy9hZGQ=", "base64"),
             ),
           },
           "RemoveUserRole": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgRyb2xlYgZyZXN1bHQiJS9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9yb2xlcy9yZW1vdmU=", "base64"),
             ),
@@ -9592,6 +9600,7 @@ export const protoMetadata: ProtoMetadata = {
             "http": HttpRule.decode(Buffer.from("Ogh1c2VyX2lkc2IGc3RyZWFtIhEvcG9kL3YxL2ltL2NyZWF0ZQ==", "base64")),
           },
           "AdminCreateIm": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("Ogh1c2VyX2lkc2IGc3RyZWFtIhcvcG9kL3YxL2FkbWluL2ltL2NyZWF0ZQ==", "base64"),
             ),
@@ -9634,15 +9643,18 @@ export const protoMetadata: ProtoMetadata = {
             "http": HttpRule.decode(Buffer.from("YgZzdHJlYW0SIC9wb2QvdjIvc3RyZWFtcy97c3RyZWFtX2lkfS9pbmZv", "base64")),
           },
           "AdminListStreamMembers": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("YgRwYWdlEjAvcG9kL3YxL2FkbWluL3N0cmVhbS97c3RyZWFtX2lkfS9tZW1iZXJzaGlwL2xpc3Q=", "base64"),
             ),
           },
           "AdminListStreams": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgZmaWx0ZXIiGi9wb2QvdjIvYWRtaW4vc3RyZWFtcy9saXN0", "base64")),
           },
           "AdminListUserStreams": {
             "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgZmaWx0ZXJiB3N0cmVhbXMiJS9wb2QvdjEvYWRtaW4vdXNlci97dWlkfS9zdHJlYW1zL2xpc3Q=", "base64"),
             ),
@@ -9675,6 +9687,7 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
           "SuppressMessage": {
+            "policy": CallPolicy.decode(Buffer.from("GgQKAwII", "base64")),
             "http": HttpRule.decode(
               Buffer.from(
                 "YgtzdXBwcmVzc2lvbiI2L3BvZC92MS9hZG1pbi9tZXNzYWdlc3VwcHJlc3Npb24ve21lc3NhZ2VfaWR9L3N1cHByZXNz",
