@@ -75,6 +75,8 @@ export class OutboxRelay {
   }
 
   start(): void {
+    // Fails at start, not on the first event, when the server reports no limit.
+    this.logger.info({ maxEventPayload: maxEventPayload(this.bus) }, "outbox relay started; larger events go to the dead letters");
     this.loop.start();
     this.pruner = setInterval(() => {
       this.stores.outbox.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
