@@ -1,10 +1,16 @@
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PeerCertificate } from "node:tls";
+import { Metadata } from "@grpc/grpc-js";
+import { Credential, METADATA, type MethodPolicy } from "@symphony/proto/contracts";
 import pg from "pg";
+import { Caller } from "./caller.js";
+import { createLogger } from "./logger.js";
+import type { Principal } from "./tokens.js";
 
 // Shared by the services' integration tests: real Postgres and NATS on loopback, one
 // private schema / stream per test file so files run in parallel without seeing each other.
@@ -68,4 +74,35 @@ export async function startPrivateNats(opts: { maxPayload: number }): Promise<Pr
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface TestCallerOptions {
+  /** The bot the call's session token names; absent for a call without one. */
+  bot?: { userId: number; username?: string };
+  /** The bot's current roles. */
+  roles?: readonly string[];
+  /** A client certificate's common name, as the gateway forwards it. */
+  certificateName?: string;
+}
+
+const TEST_TRUST_DOMAIN = "test.local";
+
+/**
+ * A caller admitted the way CallGuard admits one (from the gateway, with a session token or a verified
+ * client certificate), so tests can call handlers directly.
+ */
+export function testCaller(opts: TestCallerOptions): Promise<Caller> {
+  const { bot, certificateName } = opts;
+  const credential = bot ? Credential.CREDENTIAL_SESSION : certificateName ? Credential.CREDENTIAL_GATEWAY_VERIFIED_CERTIFICATE : Credential.CREDENTIAL_NONE;
+  const policy: MethodPolicy = { path: "/test/Call", callers: new Set(["gateway"]), credential, roles: [] };
+  const md = new Metadata();
+  if (bot) md.set(METADATA.sessionToken, "test-session");
+  if (certificateName) md.set(METADATA.clientCertificateName, certificateName);
+  const principal: Principal = { userId: bot?.userId ?? 0, username: bot?.username ?? `user${bot?.userId}`, jti: randomUUID(), exp: 0, issuedAtMs: 0 };
+  const cert = { subjectaltname: `URI:spiffe://${TEST_TRUST_DOMAIN}/gateway` } as PeerCertificate;
+  return Caller.admit(policy, cert, md, {
+    logger: createLogger("test", "silent"),
+    trustDomain: TEST_TRUST_DOMAIN,
+    authenticators: { session: async () => principal, roles: async () => opts.roles ?? [] },
+  });
 }
