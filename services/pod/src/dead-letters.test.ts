@@ -29,6 +29,11 @@ const message = (ciphertextBytes: number) =>
     messageSent: { messageId: newSymphonyId(), ciphertext: randomBytes(ciphertextBytes) },
   });
 
+const formAnswer = (ciphertextBytes: number) =>
+  streamEvent("SYMPHONYELEMENTSACTION", { id: streamId, type: "ROOM" }, userId, Date.now(), {
+    elementsAction: { formMessageId: newSymphonyId(), actionId: newSymphonyId(), ciphertext: randomBytes(ciphertextBytes) },
+  });
+
 const delivered = async (eventId: string) => {
   const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: SUBJECTS.userEvent(topology.subjectPrefix, userId, "MESSAGESENT") }).catch(() => null);
   return stored ? Event.decode(stored.data).id === eventId : false;
@@ -71,8 +76,20 @@ describe("dead letters", () => {
     expect(bus.nc.info?.max_payload).toBe(MAX_PAYLOAD);
   });
 
-  it("moves an event larger than the server's max_payload to the dead letters at once, and the next small one still reaches JetStream", async () => {
+  it("publishes a message event larger than the server's max_payload by reference, without its ciphertext", async () => {
     const big = message(MAX_PAYLOAD);
+    await stores.outbox.to(big, [userId]);
+    expect(await relay.publishBatch()).toBe(1);
+    const stored = await bus.jsm.streams.getMessage(topology.streamName, { last_by_subj: SUBJECTS.userEvent(topology.subjectPrefix, userId, "MESSAGESENT") });
+    const event = Event.decode(stored!.data);
+    expect(event.id).toBe(big.event_id);
+    expect(event.messageSent?.messageId).toBe(Event.decode(big.payload).messageSent!.messageId);
+    expect(event.messageSent?.ciphertext).toHaveLength(0);
+    expect(await deadLetters.list(0, 10)).toEqual([]);
+  });
+
+  it("moves any other event larger than the server's max_payload to the dead letters at once, and the next small one still reaches JetStream", async () => {
+    const big = formAnswer(MAX_PAYLOAD);
     const small = message(100);
     await stores.outbox.to(big, [userId]);
     await stores.outbox.to(small, [userId]);
@@ -82,10 +99,10 @@ describe("dead letters", () => {
     expect(await stores.outbox.backlog()).toBe(0);
     const [letter, ...more] = await deadLetters.list(0, 10);
     expect(more).toEqual([]);
-    expect(letter).toMatchObject({ eventId: big.event_id, streamId, eventType: "MESSAGESENT", recipients: 1, attempts: 1 });
+    expect(letter).toMatchObject({ eventId: big.event_id, streamId, eventType: "SYMPHONYELEMENTSACTION", recipients: 1, attempts: 1 });
     expect(letter!.reason).toMatch(/exceeds the bus limit/);
     // The operator's view carries sizes and reasons, never the content.
-    expect(JSON.stringify(letter)).not.toContain(Event.decode(big.payload).messageSent!.messageId);
+    expect(JSON.stringify(letter)).not.toContain(Event.decode(big.payload).elementsAction!.actionId);
   });
 
   it("retries a row the bus rejects, spaced out, then dead-letters it after a bounded number of attempts while later rows flow", async () => {

@@ -18,6 +18,7 @@ import {
 } from "@symphony/kit";
 import { SUBJECTS } from "@symphony/proto/contracts";
 import { Event } from "@symphony/proto/events/v1/events";
+import { fitToBus } from "./event-fit.js";
 import type { OutboxRow } from "./outbox-store.js";
 import type { PodStores } from "./stores.js";
 
@@ -56,8 +57,8 @@ export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
  * then marks them published in the same transaction that locked them. A crash between
  * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
  * A row the bus refuses is retried a few times, spaced out, then moved to the dead letters with
- * the reason; the rows after it go out meanwhile. A row larger than the server's max_payload
- * goes there at once.
+ * the reason; the rows after it go out meanwhile. A message event larger than the server's
+ * max_payload goes out by reference (see fitToBus); any other row that large goes there at once.
  */
 export class OutboxRelay {
   private readonly loop: RelayLoop;
@@ -102,7 +103,8 @@ export class OutboxRelay {
     const since = Date.now() - DUPLICATE_WINDOW_MS;
     for (;;) {
       const rows = await this.stores.outbox.publishedSince(since, after, BATCH);
-      await Promise.all(rows.map((row) => this.publishRow(row)));
+      const limit = maxEventPayload(this.bus);
+      await Promise.all(rows.map((row) => this.publishRow({ ...row, payload: fitToBus(row.payload, limit) })));
       replayed += rows.length;
       if (rows.length < BATCH) return replayed;
       after = rows.at(-1)!.seq;
@@ -139,11 +141,13 @@ export class OutboxRelay {
       const now = Date.now();
       const rows = await outbox.lockUnpublished(BATCH, now);
       if (rows.length === 0) return 0;
-      const { published, failed } = await publishEach(rows, {
+      // Read per batch: after a reconnect the server, and its limit, may be another.
+      const limit = maxEventPayload(this.bus);
+      const fitted = rows.map((row) => ({ ...row, payload: fitToBus(row.payload, limit) }));
+      const { published, failed } = await publishEach(fitted, {
         publish: (row) => this.publishRow(row),
         size: (row) => row.payload.length,
-        // Read per batch: after a reconnect the server, and its limit, may be another.
-        limit: maxEventPayload(this.bus),
+        limit,
         probe: () => this.bus.jsm.getAccountInfo(),
       });
       if (published.length > 0) await outbox.markPublished(published.map((r) => r.seq), now);
