@@ -22,6 +22,8 @@ export interface E2eMesh {
   keyManagerAddr: string;
   /** host:port of every service's gRPC server, for tests that call the mesh the way internal tools do. */
   grpcAddresses: Record<"gateway" | "pod" | "keymanager" | "agent" | "objectstore", string>;
+  /** Prometheus /metrics URL of every service. */
+  metricsUrls: Record<"gateway" | "pod" | "keymanager" | "agent" | "objectstore", string>;
   /** CA the gateway trusts for client-certificate authentication. */
   clientCa: { certFile: string; keyFile: string };
 }
@@ -66,6 +68,7 @@ export default async function setup(project: TestProject) {
     keysDir: join(work, "keys"),
     keyManagerAddr: mesh.grpcAddresses.keymanager,
     grpcAddresses: mesh.grpcAddresses,
+    metricsUrls: mesh.metricsUrls,
     clientCa,
     ...names,
   });

@@ -6,6 +6,7 @@ import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
 import { decryptFormAction, decryptMessage, envelopeRotation, type EnvelopeKey } from "./envelope.js";
 import type { Caller } from "./principal.js";
+import { safeContent } from "./safe-content.js";
 import { storedMessageOf, type EventContent } from "./v4-events.js";
 import { toV4Message } from "./v4-message.js";
 
@@ -27,10 +28,14 @@ async function openAsReader<T>(
   }
 }
 
-/** The reader's view of a stored message; one unreadable message never hides the others. */
+/**
+ * The reader's view of a stored message; one unreadable message never hides the others. Every
+ * read of message content (get, list, datafeed events, shared posts) comes through here, so
+ * this is where decrypted markup is checked before it leaves the agent.
+ */
 export async function readMessage(keys: ContentKeyCache, c: Caller, m: StoredMessage): Promise<V4Message> {
   const content = await openAsReader(keys, c, { streamId: m.streamId, id: m.messageId, envelope: m.ciphertext, noun: "Message" }, (key) =>
-    decryptMessage(key, m.streamId, m.messageId, m.ciphertext),
+    safeContent(decryptMessage(key, m.streamId, m.messageId, m.ciphertext), { streamId: m.streamId, messageId: m.messageId, traceId: c.traceId }),
   );
   return toV4Message(m, content);
 }

@@ -197,8 +197,10 @@ describe("elements and attributes", () => {
 
   it("rejects dangerous styles", async () => {
     for (const style of ["background:URL(https://x.io)", "width:expression(alert(1))", "x:JavaScript:y", "@import 'x'", "background:u\\72l(x)"]) {
-      expect((await failure(ml(`<span style="${style}">x</span>`))).message).toBe('Invalid style in "span"');
+      expect((await failure(ml(`<span style="${style}">x</span>`))).message).toMatch(/^Invalid style in "span": /);
     }
+    const overlay = "position:fixed;top:0;left:0;width:100vw;height:100vh;z-index:9999";
+    expect((await failure(ml(`<div style="${overlay}">x</div>`))).message).toBe('Invalid style in "div": property "position" is not allowed');
   });
 
   it("bounds nesting depth at 64 levels", async () => {

@@ -1,8 +1,11 @@
 import { SaxesParser, type SaxesTagPlain } from "saxes";
+import { CHIME, checkAttributes, clip, elementTag, entityObject, escapeXml, MarkupError, MAX_DEPTH, required, rootTag, VOID_TAGS } from "./markup-policy.js";
+import { checkPresentationML } from "./presentationml.js";
 
 // MessageML → PresentationML, following finos/messageml-utils. The input is streamed through a
 // strict XML parser with DTDs refused (no XXE, no entity expansion bombs), tags and attributes
-// are allow-listed, and Freemarker templates are not expanded: `${…}` stays literal text.
+// are allow-listed (markup-policy.ts, the same list decrypted content is checked with on read),
+// and Freemarker templates are not expanded: `${…}` stays literal text.
 
 export interface MentionedUser {
   userId: number;
@@ -19,18 +22,6 @@ export interface ConversionResult {
 export class MessageMLError extends Error {}
 
 const MAX_INPUT_CHARS = 1_500_000;
-const MAX_DEPTH = 64;
-const MAX_ECHO_CHARS = 64;
-const CHIME = '<audio src="https://asset.symphony.com/symphony/audio/chime.mp3" autoplay="true"/>';
-const COMMON_ATTRIBUTES = ["class", "style", "data-entity-id"];
-const TAG_ATTRIBUTES = new Map<string, string[]>(
-  Object.entries({
-    p: [], br: [], hr: [], b: [], i: [], u: [], strong: [], em: [], span: [], div: [], code: [], pre: [],
-    ul: [], ol: [], li: [], table: [], thead: [], tbody: [], tfoot: [], tr: [],
-    td: ["rowspan", "colspan"], th: ["rowspan", "colspan"], a: ["href"], img: ["src", "alt"],
-    h1: [], h2: [], h3: [], h4: [], h5: [], h6: [], card: [], header: [], body: [],
-  }).map(([tag, own]) => [tag, [...own, ...COMMON_ATTRIBUTES]]),
-);
 const ENTITY_ATTRIBUTES = new Map<string, string[]>([
   ["mention", ["uid", "email", "strict"]],
   ["hash", ["tag"]],
@@ -38,10 +29,7 @@ const ENTITY_ATTRIBUTES = new Map<string, string[]>([
   ["emoji", ["shortcode"]],
   ["chime", []],
 ]);
-const VOID_TAGS = new Set(["br", "hr", "img"]);
 const VERBATIM_TAGS = new Set(["code", "pre"]);
-// A backslash is refused too: CSS escapes (`u\72l(`) would otherwise slip past the pattern.
-const DANGEROUS_STYLE = /url\(|expression\(|javascript:|@import|\\/i;
 
 interface EntityPart {
   prefix: "mention" | "keyword" | "emoji";
@@ -67,46 +55,10 @@ function fail(message: string): never {
   throw new MessageMLError(message);
 }
 
-const clip = (s: string) => (s.length > MAX_ECHO_CHARS ? `${s.slice(0, MAX_ECHO_CHARS)}…` : s);
-
-export const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-function checkAttributes(tag: string, attributes: Record<string, string>, allowed: string[]): void {
-  for (const [name, value] of Object.entries(attributes)) {
-    if (!allowed.includes(name)) fail(`Attribute "${clip(name)}" is not allowed in "${tag}"`);
-    if (name === "style" && DANGEROUS_STYLE.test(value)) fail(`Invalid style in "${tag}"`);
-  }
-}
-
-function required(tag: string, attributes: Record<string, string>, name: string): string {
-  const value = attributes[name]?.trim();
-  return value ? value : fail(`"${tag}" requires the attribute "${name}"`);
-}
-
-function checkScheme(tag: string, attribute: string, url: string, schemes: string[]): void {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1]?.toLowerCase();
-  if (scheme === undefined || !schemes.includes(scheme)) fail(`"${attribute}" in "${tag}" must be a ${schemes.join(", ")} URL`);
-}
-
 function openRoot({ name, attributes }: SaxesTagPlain): string {
-  if (name === "messageML") {
-    checkAttributes(name, attributes, []);
-    return '<div data-format="PresentationML" data-version="2.0">';
-  }
-  if (name !== "div" || attributes["data-format"] !== "PresentationML") fail("Root tag must be <messageML> or <div>");
-  checkAttributes(name, attributes, ["data-format", "data-version"]);
-  const version = attributes["data-version"] ?? "";
-  if (!/^\d+(\.\d+)*$/.test(version)) fail('The root <div> needs a numeric "data-version"');
-  return `<div data-format="PresentationML" data-version="${version}">`;
-}
-
-function openElement({ name, attributes }: SaxesTagPlain): string {
-  const allowed = TAG_ATTRIBUTES.get(name) ?? fail(`Invalid MessageML content at element "${clip(name)}"`);
-  checkAttributes(name, attributes, allowed);
-  if (name === "a" && attributes.href !== undefined) checkScheme(name, "href", attributes.href, ["http", "https", "mailto"]);
-  if (name === "img") checkScheme(name, "src", required(name, attributes, "src"), ["http", "https"]);
-  const rendered = Object.entries(attributes).map(([key, value]) => ` ${key}="${escapeXml(value)}"`).join("");
-  return VOID_TAGS.has(name) ? `<${name}${rendered}/>` : `<${name}${rendered}>`;
+  if (name !== "messageML") return rootTag(name, attributes);
+  checkAttributes(name, attributes, []);
+  return '<div data-format="PresentationML" data-version="2.0">';
 }
 
 function entityPart(name: string, attributes: Record<string, string>): Part {
@@ -189,7 +141,7 @@ function parse(message: string): { parts: Part[]; uids: Set<number> } {
       stack.push({ name: tag.name, close: "", empty: true, verbatim: false });
       return;
     }
-    parts.push(openElement(tag));
+    parts.push(elementTag(tag.name, tag.attributes));
     const empty = VOID_TAGS.has(tag.name);
     stack.push({ name: tag.name, close: empty ? "" : `</${tag.name}>`, empty, verbatim: parent.verbatim || VERBATIM_TAGS.has(tag.name) });
   });
@@ -230,18 +182,6 @@ function mentionEntity({ uid, strict }: MentionPart, users: Map<number, string>)
   return strict ? fail(`Failed to lookup user "${uid}"`) : `@${uid}`;
 }
 
-function clientEntities(data: string | undefined): Record<string, unknown> {
-  if (data === undefined || data.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    fail("data must be a JSON object");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) fail("data must be a JSON object");
-  return parsed as Record<string, unknown>;
-}
-
 /** resolveUsers is called at most once, with every mentioned uid, and only if there are mentions. */
 export async function convertMessageML(
   message: string,
@@ -250,11 +190,17 @@ export async function convertMessageML(
 ): Promise<ConversionResult> {
   if (message.trim() === "") fail("Message cannot be null or empty");
   if (message.length + (data?.length ?? 0) > MAX_INPUT_CHARS) fail("Message and data together exceed 1.5 MB");
-  const client = clientEntities(data);
-  const { parts, uids } = parse(message);
-  const users = new Map<number, string>();
-  if (uids.size > 0) for (const user of await resolveUsers([...uids])) users.set(user.userId, user.displayName);
-  const { presentationML, entities } = render(parts, users);
-  // Spread (not Object.assign) so a client "__proto__" key stays an ordinary own property.
-  return { presentationML, entityJson: JSON.stringify({ ...client, ...entities }) };
+  try {
+    const client = entityObject(data ?? "");
+    const { parts, uids } = parse(message);
+    const users = new Map<number, string>();
+    if (uids.size > 0) for (const user of await resolveUsers([...uids])) users.set(user.userId, user.displayName);
+    const { presentationML, entities } = render(parts, users);
+    // Spread (not Object.assign) so a client "__proto__" key stays an ordinary own property.
+    // The output goes through the read check as well: the agent writes nothing it would withhold.
+    return { presentationML: checkPresentationML(presentationML), entityJson: JSON.stringify({ ...client, ...entities }) };
+  } catch (err) {
+    if (err instanceof MarkupError) fail(err.message);
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { invalidArgument } from "@symphony/kit";
 import { ShareArticle, type MessageContent } from "@symphony/proto/agent/v1/model";
-import { escapeXml } from "./messageml.js";
+import { escapeXml } from "./markup-policy.js";
 
 export const ARTICLE_TYPE = "com.symphony.sharing.article";
 const MAX_FIELD_CHARS = 10_000;

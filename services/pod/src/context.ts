@@ -11,6 +11,7 @@ import {
 } from "@symphony/kit";
 import type { MemberRow, OutboxInsert, StreamRow, UserRow } from "./schema.js";
 import type { PodStores, Stores } from "./stores.js";
+import type { UserStore } from "./user-store.js";
 
 export interface PodDeps {
   stores: PodStores;
@@ -27,6 +28,14 @@ export interface PodDeps {
 /** A non-member learns nothing more than for a stream that does not exist. */
 export function streamNotFound(): never {
   throw streamNotAccessible();
+}
+
+/** The roles the call policies check: the user's current ones, none once it is disabled. */
+export function currentRoles(users: UserStore): (p: Principal) => Promise<readonly string[]> {
+  return async (p) => {
+    const user = await users.byId(p.userId);
+    return user?.status === "ENABLED" ? user.roles : [];
+  };
 }
 
 interface StreamAccess {

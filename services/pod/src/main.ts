@@ -20,7 +20,7 @@ import { DeadLetterServiceService } from "@symphony/proto/pod/v1/dead_letter_ser
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
 import { ensureAdminAccount } from "./bootstrap.js";
-import type { PodDeps } from "./context.js";
+import { currentRoles, type PodDeps } from "./context.js";
 import { keyInvalidations, replayAfterOutages } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
@@ -62,10 +62,7 @@ const guard = new CallGuard({
   trustDomain: grpc.tls.trustDomain,
   authenticators: {
     session: (token) => verifier.verify(token),
-    roles: async (p) => {
-      const user = await stores.users.byId(p.userId);
-      return user?.status === "ENABLED" ? user.roles : [];
-    },
+    roles: currentRoles(stores.users),
   },
 });
 const deps: PodDeps = {

@@ -11,6 +11,18 @@ type MessageHandlers = Pick<UnaryHandlers<PodServiceServer>, "storeMessage" | "l
 const MAX_MESSAGE_LIMIT = 500;
 const MAX_CIPHERTEXT = 2 * 1024 * 1024;
 
+function messageIdOf(raw: string): string {
+  const id = normalizeSymphonyId(raw);
+  if (!id) throw invalidArgument("Invalid message id");
+  return id;
+}
+
+/** The agent's envelope, of a size the pod stores. */
+function envelopeOf(raw: Buffer): Buffer {
+  if (raw.length === 0 || raw.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+  return Buffer.from(raw);
+}
+
 function toStoredMessage(row: StoredMessageRow): StoredMessage {
   return {
     messageId: row.id,
@@ -41,13 +53,11 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     async storeMessage(req, ctx) {
       const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
-      const messageId = normalizeSymphonyId(req.messageId);
-      if (!messageId) throw invalidArgument("Invalid message id");
-      if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+      const messageId = messageIdOf(req.messageId);
+      const ciphertext = envelopeOf(req.ciphertext);
       const type = await streamType(streamId);
       if (!type) streamNotFound();
       const ts = c.now();
-      const ciphertext = Buffer.from(req.ciphertext);
       const content = { messageId, ciphertext };
       const stream = { id: streamId, type };
       const event = req.sharedPost ? streamEvent("SHAREDPOST", stream, p.userId, ts, { sharedPost: content }) : streamEvent("MESSAGESENT", stream, p.userId, ts, { messageSent: content });
@@ -60,17 +70,16 @@ export function messageHandlers(c: PodContext): MessageHandlers {
     async submitElementsAction(req, ctx) {
       const p = ctx.caller.bot;
       const streamId = requireStreamId(req.streamId);
-      const formMessageId = normalizeSymphonyId(req.formMessageId);
-      const actionId = normalizeSymphonyId(req.actionId);
-      if (!formMessageId || !actionId) throw invalidArgument("Invalid message id");
-      if (req.ciphertext.length === 0 || req.ciphertext.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
+      const formMessageId = messageIdOf(req.formMessageId);
+      const actionId = messageIdOf(req.actionId);
+      const ciphertext = envelopeOf(req.ciphertext);
       const [stream, membership] = await Promise.all([stores.streams.byId(streamId), stores.memberships.of(streamId, p.userId)]);
       if (!stream?.active || !membership) streamNotFound();
       const author = await stores.messages.sender(streamId, formMessageId);
       if (author === undefined) throw notFound("The form message is not a message of this stream");
       if (!(await stores.memberships.of(streamId, author))) throw invalidArgument("The author of the form is no longer a member of the stream");
       const ts = c.now();
-      const elementsAction = { formMessageId, actionId, ciphertext: Buffer.from(req.ciphertext) };
+      const elementsAction = { formMessageId, actionId, ciphertext };
       // In Symphony only the form's author (the bot that sent it) hears the answer.
       await stores.outbox.to(streamEvent("SYMPHONYELEMENTSACTION", stream, p.userId, ts, { elementsAction }), [author]);
       c.published();
@@ -96,8 +105,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
 
     async suppressMessage(req, ctx) {
       const admin = await c.callerRow(ctx);
-      const id = normalizeSymphonyId(req.messageId);
-      if (!id) throw invalidArgument("Invalid message id");
+      const id = messageIdOf(req.messageId);
       const ts = c.now();
       const suppressed = await stores.inTransaction(async (tx) => {
         const stream = await tx.messages.suppress(id, ts);
@@ -111,8 +119,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
 
     async getMessage(req, ctx) {
       const p = ctx.caller.bot;
-      const id = normalizeSymphonyId(req.messageId);
-      if (!id) throw invalidArgument("Invalid message id");
+      const id = messageIdOf(req.messageId);
       const row = await stores.messages.byId(id, p.userId);
       if (!row) throw notFound("Message not found");
       return { message: toStoredMessage(row) };
