@@ -66,6 +66,7 @@ const server = await startGrpcServer({
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
       implementation: unaryService(logger, agentService({
+          logger,
           pod,
           podInternal,
           keys,
