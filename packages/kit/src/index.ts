@@ -18,3 +18,4 @@ export * from "./trace.js";
 export * from "./telemetry.js";
 export * from "./relay-loop.js";
 export * from "./outbox-publish.js";
+export * from "./limits.js";

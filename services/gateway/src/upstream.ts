@@ -1,14 +1,19 @@
 import { Client, credentials, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { CHANNEL_OPTIONS } from "@symphony/kit";
 
 const passThrough = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-/** Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded. */
+/**
+ * Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded. They take
+ * the mesh's channel options, so an answer any service may send (up to the kit's receive limit)
+ * reaches the bot.
+ */
 export class Upstreams {
   private readonly clients = new Map<string, Client>();
 
   constructor(addresses: Record<string, string>) {
     for (const [pkg, address] of Object.entries(addresses)) {
-      this.clients.set(pkg, new Client(address, credentials.createInsecure(), { "grpc.keepalive_time_ms": 30_000, "grpc.enable_retries": 1 }));
+      this.clients.set(pkg, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
     }
   }
 

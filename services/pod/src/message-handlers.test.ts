@@ -1,4 +1,4 @@
-import { newSymphonyId, status } from "@symphony/kit";
+import { MAX_PAGE_BYTES, newSymphonyId, status } from "@symphony/kit";
 import { CreateRoomRequest, ListMessagesRequest, StoreMessageRequest } from "@symphony/proto/pod/v1/pod_service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageHandlers } from "./message-handlers.js";
@@ -50,6 +50,17 @@ describe("message handlers", () => {
     await expect(messages.getMessage({ messageId }, await f.as(mallory))).rejects.toMatchObject({ code: status.NOT_FOUND });
     await f.stores.streams.update(id, { active: false });
     await expect(send(alice, id)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it("bound a page of history in bytes as well as in count; the reader pages on with skip", async () => {
+    const [alice] = [await f.user()];
+    const id = await room(alice);
+    for (const text of ["a", "b", "c"]) await send(alice, id, text.repeat(MAX_PAGE_BYTES / 2 - 1024));
+    const page = async (skip: number) =>
+      (await messages.listMessages(ListMessagesRequest.fromPartial({ streamId: id, skip, limit: 10 }), await f.as(alice))).messages.map((m) => m.ciphertext.toString()[0]);
+    const [first, rest] = [await page(0), await page(2)];
+    expect(first).toHaveLength(2);
+    expect([...first, ...rest].sort()).toEqual(["a", "b", "c"]);
   });
 
   it("stop showing a former member the stream's messages", async () => {
