@@ -20,9 +20,15 @@ export const CHANNEL_OPTIONS = {
   "grpc.enable_retries": 1,
 } as const;
 
+/**
+ * The options of a channel to `peer`. TLS names the server by its service name (which its
+ * certificate carries as a DNS name) rather than by an IP address, which SNI does not allow.
+ */
+export const channelOptions = (peer: PeerName) => ({ ...CHANNEL_OPTIONS, "grpc.ssl_target_name_override": peer });
+
 /** A client of the service `peer` at `address`, over the mesh's mutual TLS. */
 export function createClient<C extends Client>(Ctor: ClientCtor<C>, address: string, peer: PeerName, tls: MeshTls): C {
-  return new Ctor(address, channelCredentials(tls, peer), CHANNEL_OPTIONS);
+  return new Ctor(address, channelCredentials(tls, peer), channelOptions(peer));
 }
 
 type UnaryMethod<Req, Res> = (

@@ -76,9 +76,9 @@ export async function startPrivateNats(opts: { maxPayload: number }): Promise<Pr
   };
 }
 
-export interface TestCallerOptions {
-  /** The bot the call's session token names; absent for a call without one. */
-  bot?: { userId: number; username?: string };
+interface TestCallerOptions {
+  /** The bot the call's session token names (a verified token's principal, or just a user id); absent for a call without one. */
+  bot?: Pick<Principal, "userId"> & Partial<Principal>;
   /** The bot's current roles. */
   roles?: readonly string[];
   /** A client certificate's common name, as the gateway forwards it. */
@@ -98,7 +98,7 @@ export function testCaller(opts: TestCallerOptions): Promise<Caller> {
   const md = new Metadata();
   if (bot) md.set(METADATA.sessionToken, "test-session");
   if (certificateName) md.set(METADATA.clientCertificateName, certificateName);
-  const principal: Principal = { userId: bot?.userId ?? 0, username: bot?.username ?? `user${bot?.userId}`, jti: randomUUID(), exp: 0, issuedAtMs: 0 };
+  const principal: Principal = { username: `user${bot?.userId}`, jti: randomUUID(), exp: 0, issuedAtMs: 0, userId: 0, ...bot };
   const cert = { subjectaltname: `URI:spiffe://${TEST_TRUST_DOMAIN}/gateway` } as PeerCertificate;
   return Caller.admit(policy, cert, md, {
     logger: createLogger("test", "silent"),

@@ -7,11 +7,7 @@ import {
   invalidArgument,
   meter,
   notFound,
-  permissionDenied,
   SPAN,
-  unary,
-  type CallContext,
-  type TokenVerifier,
   type UnaryHandlers,
 } from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
@@ -21,7 +17,7 @@ import type { ContentKeyCache } from "./content-keys.js";
 import { readForFeed, skipEvent, type EventReaderDeps } from "./event-reader.js";
 import type { ProfileCache } from "./profiles.js";
 import type { FeedStore, V4AckState } from "./feeds.js";
-import { authenticateCaller, type Caller } from "./principal.js";
+import { actingBot, type ActingBot } from "./principal.js";
 import { Event } from "@symphony/proto/events/v1/events";
 import { toV4Event, usersOf } from "./v4-events.js";
 
@@ -30,16 +26,11 @@ type DatafeedHandlers = Pick<
   "createDatafeed" | "listDatafeeds" | "deleteDatafeed" | "readDatafeed" | "createDatafeedV4" | "readDatafeedV4" | "adminListDatafeeds" | "adminDeleteDatafeed"
 >;
 
-// USER_PROVISIONING is what the bootstrap admin service account holds.
-const OPERATOR_ROLES = ["SUPER_ADMINISTRATOR", "USER_PROVISIONING"];
-
 export interface DatafeedDeps extends EventReaderDeps {
   feeds: FeedStore;
   v4Acks: V4AckState;
   podInternal: PodInternalServiceClient;
   keys: ContentKeyCache;
-  sessions: TokenVerifier;
-  keyManagerTokens: TokenVerifier;
   pollMs: number;
   profiles: ProfileCache;
 }
@@ -61,13 +52,8 @@ function decodeEvent(data: Uint8Array): Event | undefined {
 
 export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
   const { feeds } = deps;
-  const auth = (ctx: Parameters<typeof authenticateCaller>[0]) => authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
-
-  /** The user whose feeds an operator manages; anyone else is refused. */
-  const feedOwnerForOperator = async (ctx: CallContext, userId: number): Promise<number> => {
-    const c = await auth(ctx);
-    const { active, roles } = await unary(deps.podInternal, deps.podInternal.getUserRoles, { userId: c.principal.userId });
-    if (!active || !roles.some((r) => OPERATOR_ROLES.includes(r))) throw permissionDenied();
+  /** The user whose feeds an operator manages (the call policy checked the operator's roles). */
+  const feedOwner = (userId: number): number => {
     if (!Number.isSafeInteger(userId) || userId <= 0) throw invalidArgument("userId must be a user id");
     return userId;
   };
@@ -77,7 +63,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
    * delivery continues the trace of the request that caused the event (its context travels in the
    * NATS headers) and links to this read.
    */
-  const toV4Events = async (c: Caller, feedId: string, messages: JsMsg[]): Promise<V4Event[]> => {
+  const toV4Events = async (c: ActingBot, feedId: string, messages: JsMsg[]): Promise<V4Event[]> => {
     const decoded = messages.map((m) => ({ m, e: decodeEvent(m.data) }));
     // Named by its JetStream sequence: a payload that is not an event has no id of its own.
     for (const { m, e } of decoded) if (!e) skipEvent(deps.logger, feedId, c, { id: `seq:${m.seq}`, type: "", streamId: "" }, "CORRUPT_EVENT");
@@ -106,26 +92,26 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
 
   return {
     async createDatafeed(req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       const feed = await feeds.create(c.principal.userId, "v5", req.tag);
       return { datafeed: { id: feed.id, createdAt: feed.createdAt, type: "fanout" } };
     },
 
     async listDatafeeds(req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       const all = (await feeds.list(c.principal.userId)).filter((f) => f.kind === "v5");
       const tagged = req.tag ? all.filter((f) => f.id === `${req.tag}_f`) : all;
       return { datafeeds: tagged.map((f) => ({ id: f.id, createdAt: f.createdAt, type: "fanout" })) };
     },
 
     async deleteDatafeed(req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       await feeds.delete(await feeds.get(c.principal.userId, req.datafeedId, "v5"));
       return {};
     },
 
     async readDatafeed(req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       const feed = await feeds.get(c.principal.userId, req.datafeedId, "v5");
       await feeds.ack(feed, req.ackId);
       const { messages, ackId } = await feeds.next(feed, deps.pollMs);
@@ -133,12 +119,12 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
     },
 
     async createDatafeedV4(_req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       return { id: (await feeds.create(c.principal.userId, "v4")).id };
     },
 
     async readDatafeedV4(req, ctx) {
-      const c = await auth(ctx);
+      const c = actingBot(ctx);
       if (req.limit < 0) throw invalidArgument("limit must not be negative");
       const feed = await feeds.get(c.principal.userId, req.datafeedId, "v4");
       await feeds.ack(feed, await deps.v4Acks.last(feed));
@@ -147,13 +133,13 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
       return { events: await toV4Events(c, feed.id, messages) };
     },
 
-    async adminListDatafeeds(req, ctx) {
-      const owner = await feedOwnerForOperator(ctx, req.userId);
+    async adminListDatafeeds(req) {
+      const owner = feedOwner(req.userId);
       return { datafeeds: (await feeds.list(owner)).map((f) => ({ id: f.id, createdAt: f.createdAt, api: f.kind })) };
     },
 
-    async adminDeleteDatafeed(req, ctx) {
-      const owner = await feedOwnerForOperator(ctx, req.userId);
+    async adminDeleteDatafeed(req) {
+      const owner = feedOwner(req.userId);
       const feed = (await feeds.list(owner)).find((f) => f.id === req.datafeedId);
       if (!feed) throw notFound("The user has no such datafeed");
       await feeds.delete(feed);

@@ -7,12 +7,12 @@ import { describe, expect, it } from "vitest";
 import type { ContentKeyCache } from "./content-keys.js";
 import { readEventContent, readMessage } from "./decrypt.js";
 import { encryptMessage } from "./envelope.js";
-import type { Caller } from "./principal.js";
+import type { ActingBot } from "./principal.js";
 import { WITHHELD } from "./safe-content.js";
 
 const key = { rotationId: 3, key: randomBytes(32) };
 const keys = { rotation: async () => key } as unknown as ContentKeyCache;
-const reader: Caller = { principal: { userId: 7, username: "reader", jti: "j", exp: 0, issuedAtMs: 0 }, sessionToken: "s", kmToken: "k", traceId: "t" };
+const reader: ActingBot = { principal: { userId: 7, username: "reader", jti: "j", exp: 0, issuedAtMs: 0 }, sessionToken: "s", kmToken: "k", traceId: "t" };
 const streamId = newSymphonyId();
 const pml = (body: string) => `<div data-format="PresentationML" data-version="2.0">${body}</div>`;
 

@@ -5,7 +5,7 @@ import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
 import { decryptFormAction, decryptMessage, envelopeRotation, type EnvelopeKey } from "./envelope.js";
-import type { Caller } from "./principal.js";
+import type { ActingBot } from "./principal.js";
 import { safeContent } from "./safe-content.js";
 import { storedMessageOf, type EventContent } from "./v4-events.js";
 import { toV4Message } from "./v4-message.js";
@@ -13,7 +13,7 @@ import { toV4Message } from "./v4-message.js";
 /** Opens an envelope of the stream with the reader's key, or says why it could not. */
 async function openAsReader<T>(
   keys: ContentKeyCache,
-  c: Caller,
+  c: ActingBot,
   target: { streamId: string; id: string; envelope: Uint8Array; noun: string },
   decrypt: (key: EnvelopeKey) => T,
 ): Promise<T | { diagnostic: string }> {
@@ -33,7 +33,7 @@ async function openAsReader<T>(
  * read of message content (get, list, datafeed events, shared posts) comes through here, so
  * this is where decrypted markup is checked before it leaves the agent.
  */
-export async function readMessage(keys: ContentKeyCache, c: Caller, m: StoredMessage): Promise<V4Message> {
+export async function readMessage(keys: ContentKeyCache, c: ActingBot, m: StoredMessage): Promise<V4Message> {
   const content = await openAsReader(keys, c, { streamId: m.streamId, id: m.messageId, envelope: m.ciphertext, noun: "Message" }, (key) =>
     safeContent(decryptMessage(key, m.streamId, m.messageId, m.ciphertext), { streamId: m.streamId, messageId: m.messageId, traceId: c.traceId }),
   );
@@ -41,7 +41,7 @@ export async function readMessage(keys: ContentKeyCache, c: Caller, m: StoredMes
 }
 
 /** The decrypted content an event carries for its reader: a message, a shared post or a form answer. */
-export async function readEventContent(keys: ContentKeyCache, c: Caller, e: Event, initiator: UserV2 | undefined): Promise<EventContent> {
+export async function readEventContent(keys: ContentKeyCache, c: ActingBot, e: Event, initiator: UserV2 | undefined): Promise<EventContent> {
   const stored = storedMessageOf(e, initiator);
   if (stored) return { message: await readMessage(keys, c, stored) };
   const action = e.elementsAction;

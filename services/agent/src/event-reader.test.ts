@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContentKeyCache } from "./content-keys.js";
 import { encryptMessage, type EnvelopeKey } from "./envelope.js";
 import { readForFeed, type EventReaderDeps } from "./event-reader.js";
-import type { Caller } from "./principal.js";
+import type { ActingBot } from "./principal.js";
 
 // The pod answers GetMessage over real gRPC; the key cache answers as the key manager would.
 const key: EnvelopeKey = { rotationId: 3, key: randomBytes(32) };
 const streamId = newSymphonyId();
 const stored = new Map<string, Buffer>();
 const refused = new Set<string>();
-const caller: Caller = { principal: { userId: 7, username: "bot", jti: "j", exp: 0, issuedAtMs: 0 }, sessionToken: "s", kmToken: "k", traceId: "t" };
+const caller: ActingBot = { principal: { userId: 7, username: "bot", jti: "j", exp: 0, issuedAtMs: 0 }, sessionToken: "s", kmToken: "k", traceId: "t" };
 const grpcError = (code: status): ServiceError => Object.assign(new Error(status[code]), { code, details: status[code]!, metadata: new Metadata() });
 
 const keys = {

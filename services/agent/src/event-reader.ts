@@ -4,7 +4,7 @@ import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { UserV2 } from "@symphony/proto/pod/v1/users";
 import type { ContentKeyCache } from "./content-keys.js";
 import { readEventContent } from "./decrypt.js";
-import type { Caller } from "./principal.js";
+import type { ActingBot } from "./principal.js";
 import type { EventContent } from "./v4-events.js";
 
 const skipped = meter.createCounter("symphony.datafeed.skipped_events", {
@@ -34,7 +34,7 @@ export interface ReadOutcome {
  * can never read is skipped with a metric and a log line that names it but carries no content,
  * so it is acknowledged with the rest of the batch and the events after it arrive.
  */
-export async function readForFeed(deps: EventReaderDeps, c: Caller, feedId: string, e: Event, initiator: UserV2 | undefined): Promise<ReadOutcome> {
+export async function readForFeed(deps: EventReaderDeps, c: ActingBot, feedId: string, e: Event, initiator: UserV2 | undefined): Promise<ReadOutcome> {
   try {
     return { content: await readEventContent(deps.keys, c, await withCiphertext(deps.pod, c, e), initiator), skipped: false };
   } catch (err) {
@@ -45,12 +45,12 @@ export async function readForFeed(deps: EventReaderDeps, c: Caller, feedId: stri
 }
 
 /** Counts and logs an event not delivered to this reader (ids and the cause only). */
-export function skipEvent(logger: Logger, feedId: string, c: Caller, e: Pick<Event, "id" | "type" | "streamId">, cause: string): void {
+export function skipEvent(logger: Logger, feedId: string, c: ActingBot, e: Pick<Event, "id" | "type" | "streamId">, cause: string): void {
   skipped.add(1, { cause });
   logger.warn({ feedId, userId: c.principal.userId, eventId: e.id, eventType: e.type, streamId: e.streamId, cause }, "datafeed event skipped: its reader cannot read it");
 }
 
-async function withCiphertext(pod: PodServiceClient, c: Caller, e: Event): Promise<Event> {
+async function withCiphertext(pod: PodServiceClient, c: ActingBot, e: Event): Promise<Event> {
   const sent = e.messageSent ?? e.sharedPost;
   if (!sent || sent.ciphertext.length > 0) return e;
   const { message } = await unary(pod, pod.getMessage, { messageId: sent.messageId }, metadataOf({ [SESSION_TOKEN]: c.sessionToken }));

@@ -1,7 +1,7 @@
 import { ATTR, inSpan, invalidArgument, metadataOf, newSymphonyId, normalizeSymphonyId, requireStreamId, SESSION_TOKEN, SPAN, unary, type UnaryHandlers } from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import { encryptFormAction } from "./envelope.js";
-import { authenticateCaller } from "./principal.js";
+import { actingBot } from "./principal.js";
 import type { AgentDeps } from "./service.js";
 
 type FormHandlers = Pick<UnaryHandlers<AgentServiceServer>, "submitForm">;
@@ -12,7 +12,7 @@ const MAX_FORM_VALUES_BYTES = 64 * 1024;
 export function formHandlers(deps: AgentDeps): FormHandlers {
   return {
     async submitForm(req, ctx) {
-      const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
+      const caller = actingBot(ctx);
       const streamId = requireStreamId(req.streamId);
       const formMessageId = normalizeSymphonyId(req.formMessageId);
       if (!formMessageId) throw invalidArgument("Invalid form message id");

@@ -1,6 +1,8 @@
 import {
+  CallGuard,
   connectBus,
   createClient,
+  grpcServerConfig,
   createLogger,
   env,
   KEY_MANAGER_AUDIENCE,
@@ -11,9 +13,9 @@ import {
   startGrpcServer,
   TokenVerifier,
   unary,
-  unaryService,
 } from "@symphony/kit";
 import { AgentServiceService } from "@symphony/proto/agent/v1/agent_service";
+import { NATS_DEFAULTS, SUBJECTS } from "@symphony/proto/contracts";
 import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
@@ -23,24 +25,24 @@ import { ProfileCache } from "./profiles.js";
 import { FeedStore, V4AckState } from "./feeds.js";
 import { agentService } from "./service.js";
 
+const grpc = grpcServerConfig(9103);
 const config = loadConfig({
-  port: env.port("GRPC_PORT", 9103),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   kmAddr: env.address("KM_ADDR", "127.0.0.1:9102"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
-  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
-  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", NATS_DEFAULTS.subjectPrefix),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", NATS_DEFAULTS.revocationsBucket),
   keyCacheTtlMs: env.nonNegativeInt("KEY_CACHE_TTL_MS", 5 * 60_000),
-  eventsStream: env.string("EVENTS_STREAM", "SYMPHONY_EVENTS"),
+  eventsStream: env.string("EVENTS_STREAM", NATS_DEFAULTS.eventsStream),
   maxFeedsPerUser: env.positiveInt("MAX_DATAFEEDS_PER_USER", 5),
   datafeedPollMs: env.positiveInt("DATAFEED_POLL_MS", 30_000),
   datafeedTtlMs: env.positiveInt("DATAFEED_TTL_MS", 30 * 60_000),
 });
 const logger = createLogger("agent");
 
-const pod = createClient(PodServiceClient, config.podAddr);
-const podInternal = createClient(PodInternalServiceClient, config.podAddr);
-const km = createClient(KeyManagerServiceClient, config.kmAddr);
+const pod = createClient(PodServiceClient, config.podAddr, "pod", grpc.tls);
+const podInternal = createClient(PodInternalServiceClient, config.podAddr, "pod", grpc.tls);
+const km = createClient(KeyManagerServiceClient, config.kmAddr, "keymanager", grpc.tls);
 
 const sessions = new TokenVerifier(SESSION_AUDIENCE, async () => JSON.parse((await unary(podInternal, podInternal.getSessionTokenKeys, {})).jwks));
 const keyManagerTokens = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => JSON.parse((await unary(km, km.getKeyManagerTokenKeys, {})).jwks));
@@ -50,7 +52,7 @@ const bus = await connectBus(config.natsUrl, "agent");
 const revocations = await RevocationList.open(bus, config.revocationsBucket);
 await revocations.follow(sessions, logger);
 await revocations.follow(keyManagerTokens, logger);
-bus.nc.subscribe(`${config.subjectPrefix}.keys.changed.*`, {
+bus.nc.subscribe(SUBJECTS.allKeysChanged(config.subjectPrefix), {
   callback: (err, msg) => {
     if (err) return;
     const notice = KeyInvalidation.decode(msg.data);
@@ -58,20 +60,30 @@ bus.nc.subscribe(`${config.subjectPrefix}.keys.changed.*`, {
   },
 });
 
+const guard = new CallGuard({
+  logger,
+  trustDomain: grpc.tls.trustDomain,
+  authenticators: {
+    session: (token) => sessions.verify(token),
+    keyManager: (token) => keyManagerTokens.verify(token),
+    roles: async (p) => {
+      const { active, roles } = await unary(podInternal, podInternal.getUserRoles, { userId: p.userId });
+      return active ? roles : [];
+    },
+  },
+});
 const server = await startGrpcServer({
-  port: config.port,
+  ...grpc,
   logger,
   services: [
     {
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
-      implementation: unaryService(logger, agentService({
+      implementation: guard.serve(AgentServiceService, agentService({
           logger,
           pod,
           podInternal,
           keys,
-          sessions,
-          keyManagerTokens,
           feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser, config.datafeedTtlMs),
           v4Acks: await V4AckState.open(bus, `${config.eventsStream}_V4_ACKS`, config.datafeedTtlMs),
           pollMs: config.datafeedPollMs,

@@ -4,12 +4,12 @@ import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import type { ContentKeyCache } from "./content-keys.js";
 import { encryptMessage } from "./envelope.js";
-import type { Caller } from "./principal.js";
+import type { ActingBot } from "./principal.js";
 
 /** Encrypts content with the stream's current key and stores it in the pod as a new message (or shared post). */
 export async function sendEncrypted(
   deps: { pod: PodServiceClient; keys: ContentKeyCache },
-  caller: Caller,
+  caller: ActingBot,
   streamId: string,
   content: MessageContent,
   sharedPost = false,

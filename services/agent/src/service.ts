@@ -1,4 +1,4 @@
-import { invalidArgument, metadataOf, normalizeSymphonyId, requireStreamId, SESSION_TOKEN, status, unary, type TokenVerifier, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, metadataOf, normalizeSymphonyId, requireStreamId, SESSION_TOKEN, status, unary, type UnaryHandlers } from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
@@ -8,7 +8,7 @@ import { readMessage } from "./decrypt.js";
 import { formHandlers } from "./form-service.js";
 import { convertMessageML, MessageMLError } from "./messageml.js";
 import { checkMessageSize } from "./message-size.js";
-import { authenticateCaller, type Caller } from "./principal.js";
+import { actingBot, type ActingBot } from "./principal.js";
 import { sendEncrypted } from "./send.js";
 import { shareHandlers } from "./share-service.js";
 import { toV4Message } from "./v4-message.js";
@@ -16,15 +16,13 @@ import { toV4Message } from "./v4-message.js";
 export interface AgentDeps extends DatafeedDeps {
   pod: PodServiceClient;
   keys: ContentKeyCache;
-  sessions: TokenVerifier;
-  keyManagerTokens: TokenVerifier;
 }
 
 export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer> {
   const { pod, keys } = deps;
-  const podMetadata = (c: Caller) => metadataOf({ [SESSION_TOKEN]: c.sessionToken });
+  const podMetadata = (c: ActingBot) => metadataOf({ [SESSION_TOKEN]: c.sessionToken });
 
-  const decrypt = (c: Caller, m: StoredMessage) => readMessage(keys, c, m);
+  const decrypt = (c: ActingBot, m: StoredMessage) => readMessage(keys, c, m);
 
   return {
     ...datafeedHandlers(deps),
@@ -32,7 +30,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
     ...formHandlers(deps),
 
     async createMessage(req, ctx) {
-      const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
+      const caller = actingBot(ctx);
       const streamId = requireStreamId(req.streamId);
       checkMessageSize(req.message, req.data || undefined);
       let converted;
@@ -50,7 +48,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
     },
 
     async listMessages(req, ctx) {
-      const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
+      const caller = actingBot(ctx);
       if (!Number.isSafeInteger(req.since) || req.since < 0) throw invalidArgument("since is required: a timestamp in milliseconds");
       if (req.limit < 0 || req.limit > 500) throw invalidArgument("limit must be between 0 and 500");
       if (req.skip < 0) throw invalidArgument("skip must not be negative");
@@ -64,7 +62,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
     },
 
     async getMessage(req, ctx) {
-      const caller = await authenticateCaller(ctx, deps.sessions, deps.keyManagerTokens);
+      const caller = actingBot(ctx);
       const messageId = normalizeSymphonyId(req.messageId);
       if (!messageId) throw invalidArgument("Invalid message id");
       try {

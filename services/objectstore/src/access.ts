@@ -1,6 +1,6 @@
 import { notFound, streamNotAccessible } from "@symphony/kit";
 import { noPermission } from "./errors.js";
-import type { Caller, Pods } from "./pods.js";
+import type { Pods, TenantPrincipal } from "./pods.js";
 import type { ObjectStore, PartitionAccess } from "./store.js";
 
 const partitionNotFound = () => notFound("The partition does not exist");
@@ -16,7 +16,7 @@ export class Access {
   private readonly memberships = new Map<string, Promise<boolean>>();
 
   constructor(
-    readonly caller: Caller,
+    readonly caller: TenantPrincipal,
     private readonly store: ObjectStore,
     private readonly pods: Pods,
   ) {}

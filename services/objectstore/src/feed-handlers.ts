@@ -1,12 +1,13 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import { invalidArgument, isServiceError, permissionDenied, status, type UnaryHandlers } from "@symphony/kit";
+import type { TenantPrincipal } from "./pods.js";
 import { ObjectNotification, type FeedObject, type ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/sdk/hash";
 import type { Access } from "./access.js";
 import { DEFAULT_VISIBILITY_MS, feedGone } from "./feeds.js";
 import { parseGrants } from "./grants.js";
 import { documentJson, parseIdObject, requireHash, requireSortKey } from "./objects.js";
-import type { Gate, ObjectStoreDeps } from "./service.js";
+import { accessOf, type ObjectStoreDeps } from "./context.js";
 import type { FeedRow } from "./store.js";
 
 // Allegro's bounds: a feed lives 60 s to 5 days unread (default 5 days); SQS's for reads.
@@ -19,14 +20,14 @@ const MAX_VISIBILITY_SECONDS = 12 * 3600;
 const MAX_SELECTIONS = 100;
 const MAX_RECEIPTS = 100;
 
-type Handlers = Pick<UnaryHandlers<ObjectStoreServiceServer>, "upsertFeed" | "deleteFeed" | "readFeed">;
+type Handlers = Pick<UnaryHandlers<ObjectStoreServiceServer, TenantPrincipal>, "upsertFeed" | "deleteFeed" | "readFeed">;
 
 function bounded(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) throw invalidArgument(`${field} must be between ${min} and ${max}`);
   return value;
 }
 
-export function feedHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
+export function feedHandlers(deps: ObjectStoreDeps): Handlers {
   const { store, feeds } = deps;
 
   async function readableFeed(access: Access, feedHash: Buffer): Promise<FeedRow> {
@@ -53,7 +54,7 @@ export function feedHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
 
   return {
     async upsertFeed(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const { podId, userId } = access.caller;
       const id = parseIdObject(req.feedId, "feedId");
       if (id.userId !== userId) throw permissionDenied("The provided ID object MUST contain the callers userId");
@@ -71,7 +72,7 @@ export function feedHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async deleteFeed(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const feedHash = requireHash(req.feedHash, "feedHash");
       const feed = await readableFeed(access, feedHash);
       if (feed.owner_id !== access.caller.userId) throw permissionDenied("Only the owner of a feed may delete it");
@@ -81,7 +82,7 @@ export function feedHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async readFeed(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const { podId } = access.caller;
       const feedHash = requireHash(req.feedHash, "feedHash");
       const maxItems = bounded(req.maxItems ?? DEFAULT_ITEMS, 0, MAX_ITEMS, "maxItems");

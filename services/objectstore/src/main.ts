@@ -1,6 +1,8 @@
 import {
+  CallGuard,
   connectBus,
   createClient,
+  grpcServerConfig,
   createLogger,
   env,
   loadConfig,
@@ -12,8 +14,8 @@ import {
   startGrpcServer,
   TokenVerifier,
   unary,
-  unaryService,
 } from "@symphony/kit";
+import { NATS_DEFAULTS } from "@symphony/proto/contracts";
 import { ObjectStoreAdminServiceService, ObjectStoreServiceService } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { Entitlements } from "./entitlements.js";
@@ -27,16 +29,16 @@ import { ObjectStore } from "./store.js";
 
 const PURGE_INTERVAL_MS = 60_000;
 
+const grpc = grpcServerConfig(9104);
 const config = loadConfig({
-  port: env.port("GRPC_PORT", 9104),
   databaseUrl: env.url("DATABASE_URL"),
   schema: env.string("DB_SCHEMA", "objectstore"),
   migrate: env.oneOf("DB_MIGRATE", MIGRATE_MODES, "auto"),
   natsUrl: env.string("NATS_URL", "nats://127.0.0.1:4222"),
-  subjectPrefix: env.string("SUBJECT_PREFIX", "symphony"),
-  objectsStream: env.string("OBJECTS_STREAM", "SYMPHONY_OBJECTS"),
-  entitlementsBucket: env.string("ENTITLEMENTS_BUCKET", "SYMPHONY_OBJECTSTORE_ENTITLEMENTS"),
-  revocationsBucket: env.string("REVOCATIONS_BUCKET", "SYMPHONY_REVOKED_TOKENS"),
+  subjectPrefix: env.string("SUBJECT_PREFIX", NATS_DEFAULTS.subjectPrefix),
+  objectsStream: env.string("OBJECTS_STREAM", NATS_DEFAULTS.objectsStream),
+  entitlementsBucket: env.string("ENTITLEMENTS_BUCKET", NATS_DEFAULTS.entitlementsBucket),
+  revocationsBucket: env.string("REVOCATIONS_BUCKET", NATS_DEFAULTS.revocationsBucket),
   podAddr: env.address("POD_ADDR", "127.0.0.1:9101"),
   // The tenant of every session token the pod at POD_ADDR signs.
   podId: env.positiveInt("POD_ID", 1),
@@ -55,28 +57,33 @@ const purge = setInterval(() => {
   store.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, "purging expired objects failed"));
 }, PURGE_INTERVAL_MS);
 
-const podInternal = createClient(PodInternalServiceClient, config.podAddr);
+const podInternal = createClient(PodInternalServiceClient, config.podAddr, "pod", grpc.tls);
 const sessions = new TokenVerifier(SESSION_AUDIENCE, async () => JSON.parse((await unary(podInternal, podInternal.getSessionTokenKeys, {})).jwks));
 await (await RevocationList.open(bus, config.revocationsBucket)).follow(sessions, logger);
 const pods = new Pods([{ podId: config.podId, sessions, internal: podInternal }]);
 const entitlements = await Entitlements.open(bus, config.entitlementsBucket, config.enabledByDefault, logger);
 
+const guard = new CallGuard({
+  logger,
+  trustDomain: grpc.tls.trustDomain,
+  authenticators: { session: (token) => pods.authenticate(token), roles: (p) => pods.roles(p) },
+});
 const server = await startGrpcServer({
-  port: config.port,
+  ...grpc,
   logger,
   services: [
     {
       name: "symphony.objectstore.v1.ObjectStoreService",
       definition: ObjectStoreServiceService,
-      implementation: unaryService(
-        logger,
+      implementation: guard.serve(
+        ObjectStoreServiceService,
         objectStoreService({ store, pods, entitlements, feeds: new FeedQueues(bus, topology), published: () => relay.wake() }),
       ),
     },
     {
       name: "symphony.objectstore.v1.ObjectStoreAdminService",
       definition: ObjectStoreAdminServiceService,
-      implementation: unaryService(logger, objectStoreAdminService({ entitlements, pods })),
+      implementation: guard.serve(ObjectStoreAdminServiceService, objectStoreAdminService({ entitlements })),
     },
   ],
 });

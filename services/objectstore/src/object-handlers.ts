@@ -1,20 +1,21 @@
 import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
+import type { TenantPrincipal } from "./pods.js";
 import type { ObjectStoreServiceServer } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { parseHash } from "@symphony/sdk/hash";
 import type { Access } from "./access.js";
 import { gone } from "./errors.js";
 import { documentJson, parseObject, requireHash, type ParsedObject } from "./objects.js";
 import { cutPage, numericCursor, pageLimit } from "./paging.js";
-import type { Gate, ObjectStoreDeps } from "./service.js";
+import { accessOf, type ObjectStoreDeps } from "./context.js";
 
 // DynamoDB fits 25 rows in a transaction and Allegro spends 4 per object.
 const MAX_TRANSACTION = 6;
 
 const objectNotFound = () => notFound("The object does not exist");
 
-type Handlers = Pick<UnaryHandlers<ObjectStoreServiceServer>, "storeObject" | "storeTransaction" | "getObject" | "listObjectVersions">;
+type Handlers = Pick<UnaryHandlers<ObjectStoreServiceServer, TenantPrincipal>, "storeObject" | "storeTransaction" | "getObject" | "listObjectVersions">;
 
-export function objectHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
+export function objectHandlers(deps: ObjectStoreDeps): Handlers {
   const { store } = deps;
 
   /** Ownership and rights for every object first, then one all-or-nothing transaction. */
@@ -30,7 +31,7 @@ export function objectHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
 
   return {
     async storeObject(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const hash = parseHash(req.objectHash);
       if (!hash) throw invalidArgument("objectHash must be a Symphony hash (Base64 of 34 bytes, type 1)");
       const object = parseObject(req.object);
@@ -40,14 +41,14 @@ export function objectHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async storeTransaction(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       if (req.objects.length === 0 || req.objects.length > MAX_TRANSACTION) throw invalidArgument(`A transaction holds 1 to ${MAX_TRANSACTION} objects`);
       await write(access, req.objects.map((o) => parseObject(o)));
       return {};
     },
 
     async getObject(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const { podId } = access.caller;
       const hash = requireHash(req.objectHash, "objectHash");
       const now = Date.now();
@@ -67,7 +68,7 @@ export function objectHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async listObjectVersions(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const { podId } = access.caller;
       const baseHash = requireHash(req.objectHash, "objectHash");
       const limit = pageLimit(req.limit);

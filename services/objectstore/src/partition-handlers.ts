@@ -1,13 +1,14 @@
 import { invalidArgument, notFound, permissionDenied, type UnaryHandlers } from "@symphony/kit";
+import type { TenantPrincipal } from "./pods.js";
 import type { ObjectStoreServiceServer, Partition } from "@symphony/proto/objectstore/v1/objectstore_service";
 import { MODEL_VERSION, SHA256_HASH_TYPE, TYPES } from "@symphony/sdk/hash";
 import { parseGrants, userPermissions } from "./grants.js";
 import { documentJson, parseIdObject, requireHash, requireSortKey } from "./objects.js";
 import { cutPage, numericCursor, pageLimit } from "./paging.js";
-import type { Gate, ObjectStoreDeps } from "./service.js";
+import { accessOf, type ObjectStoreDeps } from "./context.js";
 
 type Handlers = Pick<
-  UnaryHandlers<ObjectStoreServiceServer>,
+  UnaryHandlers<ObjectStoreServiceServer, TenantPrincipal>,
   "upsertPartition" | "getPartition" | "getPartitionObject" | "listPartitionObjects" | "listPartitionUsers"
 >;
 
@@ -15,11 +16,11 @@ const partitionJson = (idObject: string): Partition => ({ type: TYPES.partition,
 
 const optionalSortKey = (value: string, field: string) => (value ? requireSortKey(value, field) : undefined);
 
-export function partitionHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
+export function partitionHandlers(deps: ObjectStoreDeps): Handlers {
   const { store } = deps;
   return {
     async upsertPartition(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const { podId, userId } = access.caller;
       const id = parseIdObject(req.partitionId, "partitionId");
       // Nobody may pre-claim an ID another user would create.
@@ -29,13 +30,13 @@ export function partitionHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async getPartition(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const p = await access.requireAnyRight(requireHash(req.partitionHash, "partitionHash"));
       return { partition: partitionJson(p.idObject) };
     },
 
     async getPartitionObject(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const partitionHash = requireHash(req.partitionHash, "partitionHash");
       const sortKey = requireSortKey(req.sortKey, "sortKey");
       await access.requireRead(partitionHash, null);
@@ -46,7 +47,7 @@ export function partitionHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async listPartitionObjects(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const partitionHash = requireHash(req.partitionHash, "partitionHash");
       const limit = pageLimit(req.limit);
       const prefix = optionalSortKey(req.sortKeyPrefix, "sortKeyPrefix");
@@ -67,7 +68,7 @@ export function partitionHandlers(deps: ObjectStoreDeps, gate: Gate): Handlers {
     },
 
     async listPartitionUsers(req, ctx) {
-      const access = await gate(ctx);
+      const access = accessOf(deps, ctx);
       const partitionHash = requireHash(req.partitionHash, "partitionHash");
       const limit = pageLimit(req.limit);
       const after = numericCursor(req.after);

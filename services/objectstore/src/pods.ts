@@ -1,4 +1,4 @@
-import { isServiceError, status, unary, unauthenticated, type TokenVerifier } from "@symphony/kit";
+import { isServiceError, status, unary, unauthenticated, type Principal, type TokenVerifier } from "@symphony/kit";
 import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import { decodeProtectedHeader } from "jose";
 
@@ -9,10 +9,10 @@ export interface PodLink {
   internal: PodInternalServiceClient;
 }
 
-export interface Caller {
+/** A bot of one of the pods this object store serves. */
+export interface TenantPrincipal extends Principal {
   /** The tenant: the pod whose key signed the caller's session token. */
   podId: number;
-  userId: number;
 }
 
 function keyIdOf(token: string): string | undefined {
@@ -33,7 +33,7 @@ export class Pods {
     this.byId = new Map(links.map((l) => [l.podId, l]));
   }
 
-  async authenticate(token: string | undefined): Promise<Caller> {
+  async authenticate(token: string | undefined): Promise<TenantPrincipal> {
     if (!token) throw unauthenticated();
     const kid = keyIdOf(token);
     const known = kid === undefined ? undefined : this.byId.get(this.podOfKey.get(kid) ?? -1);
@@ -42,7 +42,7 @@ export class Pods {
       try {
         const principal = await link.sessions.verify(token);
         if (kid !== undefined) this.podOfKey.set(kid, link.podId);
-        return { podId: link.podId, userId: principal.userId };
+        return { ...principal, podId: link.podId };
       } catch (err) {
         if (!isServiceError(err) || err.code !== status.UNAUTHENTICATED) throw err;
       }
@@ -51,14 +51,14 @@ export class Pods {
   }
 
   /** The caller's roles in its own pod; a disabled user has none. */
-  async roles(caller: Caller): Promise<string[]> {
+  async roles(caller: TenantPrincipal): Promise<string[]> {
     const link = this.byId.get(caller.podId);
     if (!link) return [];
     const { active, roles } = await unary(link.internal, link.internal.getUserRoles, { userId: caller.userId });
     return active ? roles : [];
   }
 
-  async isMember(caller: Caller, streamId: string): Promise<boolean> {
+  async isMember(caller: TenantPrincipal, streamId: string): Promise<boolean> {
     const link = this.byId.get(caller.podId);
     if (!link) return false;
     const { member } = await unary(link.internal, link.internal.checkMembership, { streamId, userId: caller.userId });

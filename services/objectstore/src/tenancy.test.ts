@@ -1,4 +1,7 @@
 import { createCipheriv, generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   connectBus,
   createClient,
@@ -13,10 +16,11 @@ import {
   TokenIssuer,
   TokenVerifier,
   unary,
-  unaryService,
+  CallGuard,
   type Bus,
   type RunningServer,
 } from "@symphony/kit";
+import { meshPki } from "@symphony/kit/pki";
 import { dropSchema, testDatabaseUrl, testNatsUrl, uniqueName } from "@symphony/kit/testing";
 import {
   ObjectStoreAdminServiceClient,
@@ -33,7 +37,7 @@ import { DISABLED_MESSAGE } from "./errors.js";
 import { ensureObjectsStream, FeedQueues } from "./feeds.js";
 import { migrations } from "./migrations/index.js";
 import { OutboxRelay } from "./outbox-relay.js";
-import { Pods } from "./pods.js";
+import { Pods, type TenantPrincipal } from "./pods.js";
 import type { ObjectStoreDatabase } from "./schema.js";
 import { objectStoreAdminService, objectStoreService } from "./service.js";
 import { ObjectStore } from "./store.js";
@@ -49,6 +53,10 @@ const bucket = `${schema.toUpperCase()}_ENTITLEMENTS`;
 const USER = 7;
 // The pod's operator (its bootstrap admin holds USER_PROVISIONING).
 const OPERATOR = 1;
+// Each party presents the mesh identity it has in production.
+const pki = meshPki(mkdtempSync(join(tmpdir(), "objectstore-tenancy-")));
+const tls = { pod: pki.identity("pod"), objectstore: pki.identity("objectstore"), gateway: pki.identity("gateway"), operator: pki.identity("operator") };
+const guard = (authenticators = {}) => new CallGuard({ logger, trustDomain: pki.trustDomain, authenticators });
 
 interface FakePod {
   podId: number;
@@ -76,12 +84,13 @@ async function startPod(podId: number): Promise<FakePod> {
   const server = await startGrpcServer({
     port: 0,
     host: "127.0.0.1",
+    tls: tls.pod,
     logger,
     services: [
       {
         name: "symphony.pod.v1.PodInternalService",
         definition: PodInternalServiceService,
-        implementation: unaryService<Pick<PodInternalServiceServer, "getSessionTokenKeys" | "checkMembership" | "getUserRoles">>(logger, {
+        implementation: guard().serve<Pick<PodInternalServiceServer, "getSessionTokenKeys" | "checkMembership" | "getUserRoles">>(PodInternalServiceService, {
           async getSessionTokenKeys() {
             return { jwks: JSON.stringify(issuer.jwks) };
           },
@@ -98,7 +107,7 @@ async function startPod(podId: number): Promise<FakePod> {
   });
   const streamId = newSymphonyId();
   members.add(`${streamId}:${USER}`);
-  const client = createClient(PodInternalServiceClient, `127.0.0.1:${server.port}`);
+  const client = createClient(PodInternalServiceClient, `127.0.0.1:${server.port}`, "pod", tls.objectstore);
   return { podId, issuer, members, server, client, token: await issuer.issue(USER, `bot-of-pod-${podId}`), operatorToken: await issuer.issue(OPERATOR, "admin"), streamId };
 }
 
@@ -118,21 +127,23 @@ beforeAll(async () => {
     })),
   );
   const entitlements = await Entitlements.open(bus, bucket, true, logger);
+  const objectStoreGuard = new CallGuard<TenantPrincipal>({ logger, trustDomain: pki.trustDomain, authenticators: { session: (token) => links.authenticate(token), roles: (p) => links.roles(p) } });
   objectStore = await startGrpcServer({
     port: 0,
     host: "127.0.0.1",
+    tls: tls.objectstore,
     logger,
     services: [
       {
         name: "symphony.objectstore.v1.ObjectStoreService",
         definition: ObjectStoreServiceService,
-        implementation: unaryService(logger, objectStoreService({ store, pods: links, entitlements, feeds: new FeedQueues(bus, topology), published: () => relay.wake() })),
+        implementation: objectStoreGuard.serve(ObjectStoreServiceService, objectStoreService({ store, pods: links, entitlements, feeds: new FeedQueues(bus, topology), published: () => relay.wake() })),
       },
-      { name: "symphony.objectstore.v1.ObjectStoreAdminService", definition: ObjectStoreAdminServiceService, implementation: unaryService(logger, objectStoreAdminService({ entitlements, pods: links })) },
+      { name: "symphony.objectstore.v1.ObjectStoreAdminService", definition: ObjectStoreAdminServiceService, implementation: objectStoreGuard.serve(ObjectStoreAdminServiceService, objectStoreAdminService({ entitlements })) },
     ],
   });
-  api = createClient(ObjectStoreServiceClient, `127.0.0.1:${objectStore.port}`);
-  admin = createClient(ObjectStoreAdminServiceClient, `127.0.0.1:${objectStore.port}`);
+  api = createClient(ObjectStoreServiceClient, `127.0.0.1:${objectStore.port}`, "objectstore", tls.gateway);
+  admin = createClient(ObjectStoreAdminServiceClient, `127.0.0.1:${objectStore.port}`, "objectstore", tls.operator);
 });
 
 afterAll(async () => {

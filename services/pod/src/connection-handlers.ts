@@ -1,7 +1,7 @@
 import { invalidArgument, notFound, type CallContext, type UnaryHandlers } from "@symphony/kit";
-import type { Insertable } from "kysely";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import type { UserConnection } from "@symphony/proto/pod/v1/users";
+import type { Insertable } from "kysely";
 import type { PodContext } from "./context.js";
 import { userEvent } from "./events.js";
 import { userIdOf } from "./request-fields.js";

@@ -10,7 +10,7 @@ import { podStores } from "./stores.js";
 
 /**
  * A pod for calling handlers directly in tests: its own Postgres schema (migrated as the service does)
- * and revocation bucket, a clock the test sets, and a record of the notices the handlers sent.
+ * and revocation bucket, a clock the test sets, and the access revocations the handlers announced.
  */
 export async function podFixture(prefix: string) {
   const schema = uniqueName(prefix);
@@ -23,21 +23,22 @@ export async function podFixture(prefix: string) {
   const sessions = await TokenIssuer.fromPem(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), SESSION_AUDIENCE, 3600);
   const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => sessions.jwks);
   const clock = { now: Date.now() };
-  const notices = { published: 0, accessRevoked: [] as { streamId: string; userId: number }[] };
+  const notices = { accessRevoked: [] as { streamId: string; userId: number }[] };
   const deps: PodDeps = {
     stores,
     sessions,
     verifier,
     revocations,
-    published: () => void notices.published++,
+    // No relay runs: the tests read the outbox itself.
+    published: () => {},
     accessRevoked: (streamId, userId) => void notices.accessRevoked.push({ streamId, userId }),
     now: () => clock.now,
   };
   let users = 0;
 
   return {
+    deps,
     c: podContext(deps),
-    db,
     stores,
     sessions,
     verifier,

@@ -36,7 +36,8 @@ function resolve(service: DescService, path: string, method: CallPolicy | undefi
   if (callers.length === 0 || credential === Credential.CREDENTIAL_UNSPECIFIED || credential === Credential.UNRECOGNIZED) {
     throw new Error(`${path} declares no call policy (callers and credential), neither on the method nor as its service's default`);
   }
-  const roles = (method?.roles ?? []).filter((r) => r !== Role.ROLE_UNSPECIFIED && r !== Role.UNRECOGNIZED);
+  const declared = method?.roles.length ? method.roles : (fallback?.roles ?? []);
+  const roles = declared.filter((r) => r !== Role.ROLE_UNSPECIFIED && r !== Role.UNRECOGNIZED);
   return { path, callers: new Set(callers.map(peerName)), credential, roles: roles.map(roleName) };
 }
 

@@ -2886,8 +2886,8 @@ export const protoMetadata: ProtoMetadata = {
               Buffer.from("YgZldmVudHMSJS9hZ2VudC92NC9kYXRhZmVlZC97ZGF0YWZlZWRfaWR9L3JlYWQ=", "base64"),
             ),
           },
-          "AdminListDatafeeds": { "policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
-          "AdminDeleteDatafeed": { "policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
+          "AdminListDatafeeds": { "policy": CallPolicy.decode(Buffer.from("CgEGEAIaAgMK", "base64")) },
+          "AdminDeleteDatafeed": { "policy": CallPolicy.decode(Buffer.from("CgEGEAIaAgMK", "base64")) },
           "ShareContent": {
             "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(

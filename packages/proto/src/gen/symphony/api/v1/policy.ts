@@ -260,7 +260,10 @@ export interface CallPolicy {
   callers: Peer[];
   /** The bot credential the call must carry. UNSPECIFIED on a method means the service's default. */
   credential: Credential;
-  /** When set, the bot must currently hold one of these roles (an enabled user, checked with the pod). */
+  /**
+   * When set, the bot must currently hold one of these roles (an enabled user, checked with the pod).
+   * Empty on a method means the service's default.
+   */
   roles: Role[];
 }
 

@@ -4502,7 +4502,7 @@ export const protoMetadata: ProtoMetadata = {
         },
       },
       "ObjectStoreAdminService": {
-        options: { "default_policy": CallPolicy.decode(Buffer.from("CgEGEAI=", "base64")) },
+        options: { "default_policy": CallPolicy.decode(Buffer.from("CgEGEAIaAgMK", "base64")) },
         methods: {},
       },
     },
