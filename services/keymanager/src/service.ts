@@ -108,8 +108,8 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
 
     async logout(_req, ctx) {
       const p = ctx.caller.bot;
-      await deps.revocations.revoke(p.jti);
-      deps.verifier.revoke(p.jti);
+      await deps.revocations.revoke(p);
+      deps.verifier.revoke(p);
       return { message: "Logged out" };
     },
 
