@@ -52,6 +52,24 @@ describe("message handlers", () => {
     await expect(send(alice, id)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
   });
 
+  it("show a member who joined a room without viewHistory only what was sent since, and all of it with viewHistory", async () => {
+    const [alice, bob] = [await f.user(), await f.user()];
+    const roomWith = async (viewHistory: boolean) =>
+      (await roomHandlers(f.c).createRoom(CreateRoomRequest.fromPartial({ roomAttributes: { name: "h", viewHistory } }), await f.as(alice))).room!.roomSystemInfo!.id;
+    const [closed, open] = [await roomWith(false), await roomWith(true)];
+    const before = { closed: await send(alice, closed, "before"), open: await send(alice, open, "before") };
+    f.clock.now += 1_000;
+    for (const id of [closed, open]) await roomMembershipHandlers(f.c).addRoomMember({ streamId: id, user: { id: bob.id } }, await f.as(alice));
+    f.clock.now += 1_000;
+    for (const id of [closed, open]) await send(alice, id, "after");
+    expect(await read(bob, closed)).toEqual(["after"]);
+    await expect(messages.getMessage({ messageId: before.closed }, await f.as(bob))).rejects.toMatchObject({ code: status.NOT_FOUND });
+    expect(await read(bob, open)).toEqual(["before", "after"]);
+    expect((await messages.getMessage({ messageId: before.open }, await f.as(bob))).message?.messageId).toBe(before.open);
+    // The room's creator was there from the start.
+    expect(await read(alice, closed)).toEqual(["before", "after"]);
+  });
+
   it("bound a page of history in bytes as well as in count; the reader pages on with skip", async () => {
     const [alice] = [await f.user()];
     const id = await room(alice);
