@@ -63,10 +63,19 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
   const decideRelease = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
     const p = ctx.caller.bot;
     const streamId = requireStreamId(rawStreamId);
-    const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
+    const { member, historyFrom } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
     if (!member) {
       await audit(ctx, p, action, streamId, rotationId ?? null, "DENIED_NOT_MEMBER");
       throw streamNotAccessible();
+    }
+    // A rotation superseded before the member joined a room without viewHistory protects only
+    // what was sent before they came.
+    if (rotationId !== undefined && historyFrom > 0) {
+      const next = await store.key(streamId, rotationId + 1);
+      if (next && next.created_at <= historyFrom) {
+        await audit(ctx, p, action, streamId, rotationId, "DENIED_BEFORE_JOIN");
+        throw permissionDenied("This key protects messages sent before you joined");
+      }
     }
     let released;
     try {

@@ -1,6 +1,7 @@
 import { MAX_PAGE_BYTES, newSymphonyId, status } from "@symphony/kit";
 import { CreateRoomRequest, ListMessagesRequest, StoreMessageRequest } from "@symphony/proto/pod/v1/pod_service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { internalHandlers } from "./internal-handlers.js";
 import { messageHandlers } from "./message-handlers.js";
 import { roomHandlers } from "./room-handlers.js";
 import { roomMembershipHandlers } from "./room-membership-handlers.js";
@@ -68,6 +69,13 @@ describe("message handlers", () => {
     expect((await messages.getMessage({ messageId: before.open }, await f.as(bob))).message?.messageId).toBe(before.open);
     // The room's creator was there from the start.
     expect(await read(alice, closed)).toEqual(["before", "after"]);
+    // The key manager is told to rotate for the closed room only, and learns from when bob may read.
+    expect(f.notices.accessRevoked.filter((n) => n.userId === bob.id)).toEqual([{ streamId: closed, userId: bob.id }]);
+    const internal = internalHandlers(f.c);
+    expect(await internal.checkMembership({ streamId: closed, userId: bob.id }, await f.as(alice))).toEqual({ member: true, owner: false, historyFrom: expect.any(Number) });
+    expect((await internal.checkMembership({ streamId: closed, userId: bob.id }, await f.as(alice))).historyFrom).toBeGreaterThan(0);
+    expect(await internal.checkMembership({ streamId: open, userId: bob.id }, await f.as(alice))).toEqual({ member: true, owner: false, historyFrom: 0 });
+    expect((await internal.checkMembership({ streamId: closed, userId: alice.id }, await f.as(alice))).historyFrom).toBeGreaterThan(0);
   });
 
   it("bound a page of history in bytes as well as in count; the reader pages on with skip", async () => {

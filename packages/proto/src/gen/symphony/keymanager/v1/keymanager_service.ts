@@ -105,7 +105,7 @@ export interface KeyAuditEntry {
   rotationId?:
     | number
     | undefined;
-  /** RELEASED, DENIED_NOT_MEMBER, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
+  /** RELEASED, DENIED_NOT_MEMBER, DENIED_BEFORE_JOIN, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
   decision: string;
   action: string;
   traceId: string;
