@@ -140,8 +140,8 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       const streamId = requireStreamId(req.streamId);
       const { owner } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
       if (!owner) await requireRole(ctx, p, KEY_ADMIN_ROLES, "ROTATE", streamId);
-      const rotationId = await custody.rotate(streamId);
-      await audit(ctx, p, "ROTATE", streamId, rotationId, "ROTATED");
+      const rotationId = await custody.rotate(streamId, { user_id: p.userId, action: "ROTATE", trace_id: traceIdOf(ctx).slice(0, 64) });
+      trace.getActiveSpan()?.setAttributes({ [ATTR.decision]: "ROTATED", [ATTR.userId]: p.userId, [ATTR.rotationId]: rotationId });
       deps.keysChanged(streamId);
       return { streamId, rotationId };
     },

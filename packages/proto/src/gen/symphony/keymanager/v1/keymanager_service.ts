@@ -107,6 +107,10 @@ export interface KeyAuditEntry {
     | undefined;
   /** RELEASED, DENIED_NOT_MEMBER, DENIED_BEFORE_JOIN, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
   decision: string;
+  /**
+   * RELEASE, RELEASE_WRAPPED, ROTATE, ROTATE_ON_MEMBERSHIP (a member left, or joined a room without
+   * viewHistory; user_id names that member), SHRED, READ_AUDIT, RELOAD_MASTER_KEYS.
+   */
   action: string;
   traceId: string;
 }
