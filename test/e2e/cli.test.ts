@@ -31,6 +31,9 @@ function cliEnv(): Record<string, string> {
     SYMPHONY_AGENT_ADDR: a.agent,
     SYMPHONY_OBJECTSTORE_ADDR: a.objectstore,
     SYMPHONY_ADMIN_KEY: adminKeyFile,
+    SYMPHONY_TLS_CA: mesh().meshTls.operator!.caFile,
+    SYMPHONY_TLS_CERT: mesh().meshTls.operator!.certFile,
+    SYMPHONY_TLS_KEY: mesh().meshTls.operator!.keyFile,
   };
 }
 

@@ -12,7 +12,7 @@ const ofType = (events: V4Event[], type: string) => events.filter((e) => e.type 
 const error = (code: number) => ({ code, message: expect.any(String) });
 
 let podClient: PodServiceClient | undefined;
-const pod = () => (podClient ??= createClient(PodServiceClient, mesh().grpcAddresses.pod));
+const pod = () => (podClient ??= createClient(PodServiceClient, mesh().grpcAddresses.pod, "pod", mesh().meshTls.operator!));
 
 /** Tables of the pod's schema with a row that holds the text, as text or as bytes. */
 async function podTablesContaining(needle: string): Promise<string[]> {

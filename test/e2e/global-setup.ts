@@ -24,6 +24,8 @@ export interface E2eMesh {
   grpcAddresses: Record<"gateway" | "pod" | "keymanager" | "agent" | "objectstore", string>;
   /** Prometheus /metrics URL of every service. */
   metricsUrls: Record<"gateway" | "pod" | "keymanager" | "agent" | "objectstore", string>;
+  /** Mesh TLS files by identity name (the five services, "operator", and "intruder": a mesh certificate naming no service). */
+  meshTls: Record<string, { caFile: string; certFile: string; keyFile: string; trustDomain: string }>;
   /** CA the gateway trusts for client-certificate authentication. */
   clientCa: { certFile: string; keyFile: string };
 }
@@ -68,6 +70,7 @@ export default async function setup(project: TestProject) {
     keysDir: join(work, "keys"),
     keyManagerAddr: mesh.grpcAddresses.keymanager,
     grpcAddresses: mesh.grpcAddresses,
+    meshTls: Object.fromEntries(["gateway", "pod", "keymanager", "agent", "objectstore", "operator", "intruder"].map((n) => [n, mesh.meshIdentity(n)])),
     metricsUrls: mesh.metricsUrls,
     clientCa,
     ...names,

@@ -9,18 +9,22 @@ import pg from "pg";
 import type { SymphonyBot } from "@symphony/sdk";
 import { mesh } from "./harness.js";
 
-let client: KeyManagerServiceClient | undefined;
+let operatorClient: KeyManagerServiceClient | undefined;
+let agentClient: KeyManagerServiceClient | undefined;
 
-/** The key manager's gRPC API, as internal tools call it directly. */
+/** The key manager's gRPC API, as internal tools call it directly with the operator certificate. */
 export function km(): KeyManagerServiceClient {
-  client ??= createClient(KeyManagerServiceClient, mesh().keyManagerAddr);
-  return client;
+  operatorClient ??= createClient(KeyManagerServiceClient, mesh().keyManagerAddr, "keymanager", mesh().meshTls.operator!);
+  return operatorClient;
 }
+
+// Content keys are released to the agent's identity only.
+const agentKm = () => (agentClient ??= createClient(KeyManagerServiceClient, mesh().keyManagerAddr, "keymanager", mesh().meshTls.agent!));
 
 export const kmMetadata = (bot: SymphonyBot, traceId?: string) => metadataOf({ [KEY_MANAGER_TOKEN]: bot.keyManagerToken, [CLIENT_TRACE_ID]: traceId });
 
 export function contentKey(bot: SymphonyBot, streamId: string, rotationId?: number, traceId?: string) {
-  return unary(km(), km().getContentKey, { streamId, rotationId }, kmMetadata(bot, traceId));
+  return unary(agentKm(), agentKm().getContentKey, { streamId, rotationId }, kmMetadata(bot, traceId));
 }
 
 /** Runs one query against the e2e run's database (schema names carry the run prefix). */

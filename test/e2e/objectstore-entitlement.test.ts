@@ -23,7 +23,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("object store entitlement", () => {
-  const admin = () => createClient(ObjectStoreAdminServiceClient, env.mesh.grpcAddresses.objectstore);
+  const admin = () => createClient(ObjectStoreAdminServiceClient, env.mesh.grpcAddresses.objectstore, "objectstore", env.mesh.operatorTls);
   // Operators switch it with the CLI, signed in as the pod's admin.
   const operatorCli = async (...argv: string[]) => {
     let out = "";
@@ -31,7 +31,15 @@ describe("object store entitlement", () => {
     const code = await main(argv, {
       out: (t) => (out += t),
       err: (t) => (out += t),
-      env: { SYMPHONY_POD_ADDR: a.pod, SYMPHONY_KEYMANAGER_ADDR: a.keymanager, SYMPHONY_OBJECTSTORE_ADDR: a.objectstore, SYMPHONY_ADMIN_KEY: env.mesh.adminKeyPath },
+      env: {
+        SYMPHONY_POD_ADDR: a.pod,
+        SYMPHONY_KEYMANAGER_ADDR: a.keymanager,
+        SYMPHONY_OBJECTSTORE_ADDR: a.objectstore,
+        SYMPHONY_ADMIN_KEY: env.mesh.adminKeyPath,
+        SYMPHONY_TLS_CA: env.mesh.operatorTls.caFile,
+        SYMPHONY_TLS_CERT: env.mesh.operatorTls.certFile,
+        SYMPHONY_TLS_KEY: env.mesh.operatorTls.keyFile,
+      },
     });
     return { code, out };
   };

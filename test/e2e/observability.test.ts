@@ -190,7 +190,7 @@ describe("observability", () => {
   });
 
   it("on SIGTERM a service fails its probe, finishes the calls in flight, and exits cleanly", async () => {
-    const check = () => healthOf(mesh().grpcAddresses.agent);
+    const check = () => healthOf(mesh().grpcAddresses.agent, "agent", mesh().operatorTls);
     expect(await check()).toBe("SERVING");
     const feedId = (await bob.bot.call<{ id: string }>("POST", "/agent/v5/datafeeds", {})).id;
     // A long poll with nothing to deliver is in flight when the signal arrives.

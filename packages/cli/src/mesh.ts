@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ChannelCredentials, Client, Metadata } from "@grpc/grpc-js";
-import { createClient, isServiceError, KEY_MANAGER_TOKEN, metadataOf, SESSION_TOKEN, unary } from "@symphony/kit";
+import { createClient, isServiceError, KEY_MANAGER_TOKEN, metadataOf, SESSION_TOKEN, unary } from "@symphony/kit/client";
 import { AgentServiceClient } from "@symphony/proto/agent/v1/agent_service";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
@@ -37,7 +37,7 @@ export class Mesh {
     this.clients.set(service, ofService);
     let client = ofService.get(Ctor) as C | undefined;
     if (!client) {
-      client = createClient(Ctor, this.address(service));
+      client = createClient(Ctor, this.address(service), service, this.config.tls);
       ofService.set(Ctor, client);
     }
     return client;

@@ -6,6 +6,9 @@ import { UsageError } from "./failures.js";
 const GLOBAL_OPTIONS: OptionsConfig = {
   ...Object.fromEntries(SERVICES.map((s) => [s, { type: "string" as const }])),
   "admin-user": { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   key: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

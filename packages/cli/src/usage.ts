@@ -1,5 +1,5 @@
 import type { Command } from "./command.js";
-import { ADMIN_KEY_ENV, ADMIN_USER_ENV, addressEnv, defaultAddress, SERVICES } from "./config.js";
+import { ADMIN_KEY_ENV, ADMIN_USER_ENV, addressEnv, defaultAddress, SERVICES, TLS_ENV } from "./config.js";
 
 const aligned = (rows: (readonly [string, string])[]) => {
   const width = Math.max(...rows.map(([left]) => left.length));
@@ -21,6 +21,9 @@ export function generalUsage(commands: Command[]): string {
       ...SERVICES.map((s) => [`--${s} ADDR`, `${s} gRPC address (${addressEnv(s)}, default ${defaultAddress(s)})`] as const),
       ["--admin-user NAME", `admin service account to sign in as (${ADMIN_USER_ENV}, default admin)`],
       ["--key FILE", `its RSA private key, PEM (${ADMIN_KEY_ENV})`],
+      ["--tls-ca FILE", `the mesh CA certificate (${TLS_ENV.ca}, default .data/keys/mesh-tls/ca.crt)`],
+      ["--tls-cert FILE", `the operator's mesh certificate (${TLS_ENV.cert}, default .data/keys/mesh-tls/operator.crt)`],
+      ["--tls-key FILE", `its private key (${TLS_ENV.key}, default .data/keys/mesh-tls/operator.key)`],
       ["--json", "print JSON for scripts instead of tables"],
       ["-h, --help", "this text, or a command's usage"],
     ]),

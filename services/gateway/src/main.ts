@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { createLogger, env, loadConfig, onShutdown, startGrpcServer } from "@symphony/kit";
+import { createLogger, env, grpcServerConfig, loadConfig, onShutdown, startGrpcServer } from "@symphony/kit";
 import { buildGateway } from "./app.js";
 import { loadRoutes } from "./routes.js";
 import { Upstreams } from "./upstream.js";
 
+const mesh = grpcServerConfig(9100);
 const config = loadConfig({
-  grpcPort: env.port("GRPC_PORT", 9100),
   httpPort: env.port("HTTP_PORT", 8080),
   httpsPort: env.port("HTTPS_PORT", 8443),
   host: env.string("HOST", "0.0.0.0"),
@@ -25,7 +25,7 @@ const upstreams = new Upstreams({
   "symphony.keymanager.v1": config.kmAddr,
   "symphony.agent.v1": config.agentAddr,
   "symphony.objectstore.v1": config.objectStoreAddr,
-});
+}, mesh.tls);
 
 const http = await buildGateway({ routes, upstreams, logger });
 await http.listen({ port: config.httpPort, host: config.host });
@@ -41,7 +41,7 @@ if (config.tlsCertFile && config.tlsKeyFile) {
   servers.push(https);
 }
 logger.info({ http: config.httpPort, https: servers.length > 1 ? config.httpsPort : undefined, routes: routes.length }, "gateway listening");
-const grpc = await startGrpcServer({ port: config.grpcPort, logger, services: [] });
+const grpc = await startGrpcServer({ ...mesh, logger, services: [] });
 
 onShutdown(logger, async () => {
   // Fail the probes first; then stop accepting, let in-flight requests finish and close the upstreams.

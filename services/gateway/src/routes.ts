@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createFileRegistry, fromBinary, getExtension, hasExtension, type DescExtension, type DescField, type DescMessage, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { getExtension, hasExtension, type DescField, type DescMessage, type DescService } from "@bufbuild/protobuf";
 import { Auth, RestRule } from "@symphony/proto/api/v1/rest";
+import { extension, registry } from "@symphony/proto/contracts";
 
 /** One public REST endpoint, read from the google.api.http annotation of an RPC (as grpc-gateway does). */
 export interface Route {
@@ -22,18 +20,6 @@ export interface Route {
   /** The output field that is the whole HTTP response, if not the message itself. */
   responseBody: DescField | undefined;
   rest: RestRule;
-}
-
-const require = createRequire(import.meta.url);
-
-export const registry = createFileRegistry(
-  fromBinary(FileDescriptorSetSchema, readFileSync(require.resolve("@symphony/proto/descriptors.binpb"))),
-);
-
-function extension(name: string): DescExtension {
-  const ext = registry.getExtension(name);
-  if (!ext) throw new Error(`extension ${name} missing from the descriptor set`);
-  return ext;
 }
 
 interface HttpRuleShape {

@@ -1,6 +1,7 @@
 import { fromJson, toBinary, type DescField, type JsonValue } from "@bufbuild/protobuf";
 import { codecsByTypeName } from "@symphony/proto";
-import { registry, type Route } from "./routes.js";
+import { registry } from "@symphony/proto/contracts";
+import type { Route } from "./routes.js";
 
 export class BadRequest extends Error {}
 

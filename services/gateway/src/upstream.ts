@@ -1,19 +1,24 @@
-import { Client, credentials, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { CHANNEL_OPTIONS } from "@symphony/kit";
+import { Client, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { channelCredentials, channelOptions, type MeshTls } from "@symphony/kit/client";
+import type { PeerName } from "@symphony/proto/contracts";
 
 const passThrough = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
+/** The service that serves a proto package: symphony.pod.v1 → pod. */
+const peerOfPackage = (pkg: string) => pkg.split(".")[1] as PeerName;
+
 /**
- * Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded. They take
- * the mesh's channel options, so an answer any service may send (up to the kit's receive limit)
- * reaches the bot.
+ * Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded, over the
+ * mesh's mTLS, with the kit's channel options, so any answer a service may send (up to the kit's
+ * receive limit) reaches the bot.
  */
 export class Upstreams {
   private readonly clients = new Map<string, Client>();
 
-  constructor(addresses: Record<string, string>) {
+  constructor(addresses: Record<string, string>, tls: MeshTls) {
     for (const [pkg, address] of Object.entries(addresses)) {
-      this.clients.set(pkg, new Client(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+      const peer = peerOfPackage(pkg);
+      this.clients.set(pkg, new Client(address, channelCredentials(tls, peer), channelOptions(peer)));
     }
   }
 

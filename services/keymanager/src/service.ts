@@ -142,6 +142,7 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       if (!owner) await requireRole(ctx, p, KEY_ADMIN_ROLES, "ROTATE", streamId);
       const rotationId = await custody.rotate(streamId, { user_id: p.userId, action: "ROTATE", trace_id: traceIdOf(ctx).slice(0, 64) });
       trace.getActiveSpan()?.setAttributes({ [ATTR.decision]: "ROTATED", [ATTR.userId]: p.userId, [ATTR.rotationId]: rotationId });
+      deps.logger.warn({ userId: p.userId, streamId, action: "ROTATE", decision: "ROTATED", rotationId }, "key manager decision");
       deps.keysChanged(streamId);
       return { streamId, rotationId };
     },

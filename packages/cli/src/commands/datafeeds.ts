@@ -1,4 +1,4 @@
-import { unary } from "@symphony/kit";
+import { unary } from "@symphony/kit/client";
 import { requiredString, userId, type Command } from "../command.js";
 import { table, time } from "../output.js";
 

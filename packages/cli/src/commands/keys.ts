@@ -1,4 +1,4 @@
-import { unary } from "@symphony/kit";
+import { unary } from "@symphony/kit/client";
 import { optionalCount, optionalString, optionalUserId, type Command } from "../command.js";
 import { fields, table, time } from "../output.js";
 

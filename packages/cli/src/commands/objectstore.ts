@@ -1,4 +1,4 @@
-import { unary } from "@symphony/kit";
+import { unary } from "@symphony/kit/client";
 import { UsageError } from "../failures.js";
 import { podId as podIdOf, type Command } from "../command.js";
 

@@ -1,4 +1,4 @@
-import { unary } from "@symphony/kit";
+import { unary } from "@symphony/kit/client";
 import { AdminListStreamsRequest, AdminListUserStreamsRequest } from "@symphony/proto/pod/v1/pod_service";
 import { optionalCount, optionalUserId, strings, type Command, type CommandInput } from "../command.js";
 import { table, time } from "../output.js";

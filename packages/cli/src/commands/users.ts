@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from "node:crypto";
-import { unary } from "@symphony/kit";
+import { unary } from "@symphony/kit/client";
 import { CreateUserRequest, UpdateUserRequest } from "@symphony/proto/pod/v1/pod_service";
 import type { UserDetail } from "@symphony/proto/pod/v1/users";
 import { optionalCount, readTextFile, requiredString, strings, userId, optionalString, type Command } from "../command.js";
