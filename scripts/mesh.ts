@@ -4,7 +4,7 @@ import { createServer, connect as tcpConnect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client, Metadata } from "@grpc/grpc-js";
-import { channelCredentials, type MeshTls } from "@symphony/kit/client";
+import { channelCredentials, channelOptions, type MeshTls } from "@symphony/kit/client";
 import { meshPki, meshTlsEnv } from "@symphony/kit/pki";
 import { ensureSecrets } from "./secrets.js";
 import { ensureSelfSignedCert } from "./tls.js";
@@ -77,7 +77,7 @@ const HEALTH = ["UNKNOWN", "SERVING", "NOT_SERVING"] as const;
 
 /** grpc.health.v1.Health/Check of the whole server; the answer is one varint field (SERVING = 08 01). */
 export function healthOf(address: string, service: Service, tls: MeshTls): Promise<(typeof HEALTH)[number] | "UNREACHABLE"> {
-  const client = new Client(address, channelCredentials(tls, service));
+  const client = new Client(address, channelCredentials(tls, service), channelOptions(service));
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       "/grpc.health.v1.Health/Check",

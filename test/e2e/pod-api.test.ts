@@ -161,11 +161,11 @@ describe("sessions", () => {
     const u = await newBot("certbot");
     const dir = join(tmpdir(), `certs-${randomBytes(4).toString("hex")}`);
     const good = clientCertificate(dir, u.username, mesh().clientCa);
-    const post = (path: string, cert?: { cert: string; key: string }) =>
+    const post = (path: string, cert?: { cert: string; key: string }, headers: Record<string, string> = {}) =>
       new Promise<{ status: number; body: unknown }>((resolve, reject) => {
         const req = request(
           new URL(path, mesh().gatewayHttpsUrl),
-          { method: "POST", rejectUnauthorized: false, agent: false, ...(cert ? { cert: readFileSync(cert.cert), key: readFileSync(cert.key) } : {}) },
+          { method: "POST", headers, rejectUnauthorized: false, agent: false, ...(cert ? { cert: readFileSync(cert.cert), key: readFileSync(cert.key) } : {}) },
           (res) => {
             let text = "";
             res.on("data", (d) => (text += d));
@@ -187,6 +187,14 @@ describe("sessions", () => {
     expect(info.body).toMatchObject({ id: u.userId });
 
     expect((await post("/sessionauth/v1/authenticate")).status).toBe(400);
+    // The name comes from the verified certificate only: a bot naming admin in a header gets nothing, or its own session.
+    const claimsAdmin = { "x-client-cert-cn": "admin" };
+    expect((await post("/sessionauth/v1/authenticate", undefined, claimsAdmin)).status).toBe(400);
+    expect((await post("/keyauth/v1/authenticate", undefined, claimsAdmin)).status).toBe(400);
+    expect((await raw("POST", "/sessionauth/v1/authenticate", { headers: claimsAdmin })).status).toBe(400);
+    const own = await post("/sessionauth/v1/authenticate", good, claimsAdmin);
+    const ownInfo = await raw("GET", "/pod/v2/sessioninfo", { headers: { sessionToken: (own.body as { token: string }).token } });
+    expect(ownInfo.body).toMatchObject({ id: u.userId });
     expect((await post("/sessionauth/v1/authenticate", clientCertificate(dir, "nobody-known", mesh().clientCa))).status).toBe(403);
     // Certificates are for service accounts: a NORMAL user's certificate is refused by both.
     const admin = await adminBot();

@@ -68,8 +68,10 @@ export class Caller<P extends Principal = Principal> {
       opts.logger.warn({ method: policy.path, peer, reason }, "call refused by policy");
       throw err;
     };
+    if (!cert) return refuse("no client certificate", unauthenticated("A mesh client certificate is required"));
     const peer = peerOf(cert, opts.trustDomain);
-    if (!peer) return refuse("no mesh identity", unauthenticated("A mesh client certificate is required"));
+    // Signed by the mesh CA but naming no service of the mesh: who it is is known, and it may call nothing.
+    if (!peer) return refuse("no mesh identity", permissionDenied("This certificate names no service of the mesh"));
     if (!policy.callers.has(peer)) return refuse("service not allowed", permissionDenied(`${peer} may not call this method`), peer);
 
     const { authenticators } = opts;

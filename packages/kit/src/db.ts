@@ -4,6 +4,11 @@ import { meter } from "./telemetry.js";
 
 // int8 columns hold user ids and millisecond timestamps, all below 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// int8[] (member and recipient id lists) likewise: pg's own array parser, then numbers.
+// pg-types names only scalar builtins, not their array types.
+const INT8_ARRAY = 1016 as unknown as Parameters<typeof pg.types.setTypeParser>[0];
+const parseTextArray = pg.types.getTypeParser(INT8_ARRAY) as (v: string) => (string | null)[];
+pg.types.setTypeParser(INT8_ARRAY, (v: string) => parseTextArray(v).map((x) => (x === null ? null : Number(x))));
 
 export interface DbOptions {
   url: string;

@@ -101,7 +101,7 @@ describe("gRPC server over mutual TLS with CallGuard", () => {
   it("refuses before the handler runs: another service's identity, a name that is no service, a missing or bad token", async () => {
     const before = handlerRuns;
     await expect(entitlementAs(channelCredentials(pki.identity("agent"), "objectstore"))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
-    await expect(entitlementAs(channelCredentials(pki.identity("intruder"), "objectstore"))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await expect(entitlementAs(channelCredentials(pki.identity("intruder"), "objectstore"))).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
     const gateway = channelCredentials(pki.identity("gateway"), "objectstore");
     await expect(entitlementAs(gateway, new Metadata())).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     await expect(entitlementAs(gateway, metadataOf({ [METADATA.sessionToken]: "forged" }))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });

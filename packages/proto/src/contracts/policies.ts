@@ -20,7 +20,7 @@ export type PeerName = "gateway" | "pod" | "keymanager" | "agent" | "objectstore
 export const peerName = (peer: Peer): PeerName => Peer[peer].replace(/^PEER_/, "").toLowerCase() as PeerName;
 
 export const PEER_NAMES: readonly PeerName[] = Object.values(Peer)
-  .filter((p): p is Peer => typeof p === "number" && p !== Peer.PEER_UNSPECIFIED)
+  .filter((p): p is Peer => typeof p === "number" && p !== Peer.PEER_UNSPECIFIED && p !== Peer.UNRECOGNIZED)
   .map(peerName);
 
 function read(options: unknown, name: string): CallPolicy | undefined {

@@ -9594,6 +9594,7 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
           "ListRoles": {
+            "policy": CallPolicy.decode(Buffer.from("GgMKAwI=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgVyb2xlcxIfL3BvZC92MS9hZG1pbi9zeXN0ZW0vcm9sZXMvbGlzdA==", "base64")),
           },
           "CreateIm": {
