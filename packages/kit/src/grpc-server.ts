@@ -8,6 +8,7 @@ import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { serverCredentials, type MeshTls } from "./mesh-tls.js";
 import { rpcMetrics } from "./rpc-metrics.js";
+import { GRPC_MAX_MESSAGE_BYTES } from "./limits.js";
 
 export interface ServiceBinding {
   /** Fully qualified name, as health checks and reflection report it. */
@@ -49,7 +50,7 @@ export async function startGrpcServer(opts: {
     graceMs: env.positiveInt("SHUTDOWN_GRACE_MS", 35_000),
   });
   const server = new Server({
-    "grpc.max_receive_message_length": 8 * 1024 * 1024,
+    "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_permit_without_calls": 1,
     interceptors: [rpcMetrics],
