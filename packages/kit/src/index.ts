@@ -18,3 +18,5 @@ export * from "./trace.js";
 export * from "./telemetry.js";
 export * from "./relay-loop.js";
 export * from "./readiness.js";
+export * from "./outbox-publish.js";
+export * from "./limits.js";

@@ -6,9 +6,6 @@ import type { Logger } from "./logger.js";
 /** One dependency a service needs to serve: resolves when it answers, rejects (or hangs) when not. */
 export type ReadinessCheck = () => Promise<unknown>;
 
-/** The health service name that only says the process is alive: liveness probes use it, so a dependency outage never restarts a service. */
-export const LIVENESS = "liveness";
-
 // Often enough that load balancers stop sending within seconds, rarely enough to cost nothing.
 const INTERVAL_MS = 5_000;
 const TIMEOUT_MS = 2_000;

@@ -83,6 +83,7 @@ const server = await startGrpcServer({
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
       implementation: guard.serve(AgentServiceService, agentService({
+          logger,
           pod,
           podInternal,
           keys,

@@ -18,6 +18,7 @@ import {
   dependency,
 } from "@symphony/kit";
 import { NATS_DEFAULTS } from "@symphony/proto/contracts";
+import { DeadLetterServiceService } from "@symphony/proto/pod/v1/dead_letter_service";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
 import { ensureAdminAccount } from "./bootstrap.js";
@@ -26,7 +27,7 @@ import { keyInvalidations, replayAfterOutages } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
 import type { PodDatabase } from "./schema.js";
-import { podInternalService, podService } from "./service.js";
+import { deadLetterService, podInternalService, podService } from "./service.js";
 import { podStores } from "./stores.js";
 
 const grpc = grpcServerConfig(9101);
@@ -88,6 +89,11 @@ const server = await startGrpcServer({
       name: "symphony.pod.v1.PodInternalService",
       definition: PodInternalServiceService,
       implementation: guard.serve(PodInternalServiceService, podInternalService(deps)),
+    },
+    {
+      name: "symphony.pod.v1.DeadLetterService",
+      definition: DeadLetterServiceService,
+      implementation: guard.serve(DeadLetterServiceService, deadLetterService(deps, logger)),
     },
   ],
 });
