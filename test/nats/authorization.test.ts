@@ -85,7 +85,7 @@ describe("each service's legitimate NATS operations", () => {
     await (await RevocationList.open(buses.agent, names.revocationsBucket)).follow(followers[0]!.verifier, logger);
     await (await RevocationList.open(buses.objectstore, names.revocationsBucket)).follow(followers[1]!.verifier, logger);
     await (await RevocationList.open(buses.pod, names.revocationsBucket)).revokeUser(42);
-    await (await RevocationList.open(buses.keymanager, names.revocationsBucket)).revoke("km-jti");
+    await (await RevocationList.open(buses.keymanager, names.revocationsBucket)).revoke({ jti: "km-jti", exp: Math.floor(Date.now() / 1000) + 3600 });
     for (const f of followers) await until(() => f.revoked.users.includes(42) && f.revoked.jtis.includes("km-jti"), "following revocations");
   });
 
