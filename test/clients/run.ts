@@ -13,7 +13,8 @@ import { dropTestResources } from "../e2e/resources.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
-const clients = resolve(repo, "../shared/clients");
+// Beside the repo, as in CI's clone; SHARED_CLIENTS_DIR points elsewhere (e.g. from a git worktree).
+const clients = resolve(process.env.SHARED_CLIENTS_DIR ?? resolve(repo, "../shared/clients"));
 
 function fail(message: string): never {
   console.error(`test:clients: ${message}`);
