@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/unit/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -18,6 +18,14 @@ export default defineConfig({
           name: "deploy",
           include: ["test/deploy/**/*.test.ts"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "nats",
+          include: ["test/nats/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       {

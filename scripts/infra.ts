@@ -7,6 +7,8 @@ import pg from "pg";
 export interface Infra {
   databaseUrl: string;
   natsUrl: string;
+  /** NATS runs with InfraOptions.natsAuthorization: services must connect with their credentials. */
+  natsAuthorized: boolean;
   /** Stops only what this call started; servers it found running are left alone. */
   stop(): Promise<void>;
 }
@@ -21,6 +23,8 @@ export interface InfraOptions {
   shared?: { databaseUrl: string; natsUrl: string };
   /** Ports the private servers should take when free (a restart keeps the ones its clients know). */
   ports?: { postgres: number; nats: number };
+  /** File with the `authorization` block a private NATS is started with (scripts/nats-auth.ts). */
+  natsAuthorization?: string;
 }
 
 const SHARED = { databaseUrl: "postgres://postgres@127.0.0.1:5432/postgres", natsUrl: "nats://127.0.0.1:4222" };
@@ -31,6 +35,7 @@ const isRoot = process.getuid?.() === 0;
 interface Started {
   url: string;
   stop?: () => Promise<void>;
+  authorized?: boolean;
 }
 
 /** Why `select 1` fails at url, or undefined when it works. */
@@ -201,22 +206,41 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The private server's configuration file. JetStream is in it rather than in flags: nats-server
+ * re-reads the file on SIGHUP and, in 2.9, turns JetStream off when the file does not name it.
+ */
+function writeNatsConfig(opts: InfraOptions, storeDir: string): string {
+  const file = join(opts.dataDir, "nats.conf");
+  const authorization = opts.natsAuthorization ? readFileSync(opts.natsAuthorization, "utf8") : "";
+  writeFileSync(file, `# Written by scripts/infra.ts on every start.\njetstream { store_dir: ${JSON.stringify(storeDir)} }\n${authorization}`);
+  return file;
+}
+
 async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
   const storeDir = join(opts.dataDir, "nats");
   const logFile = join(opts.dataDir, "nats.log");
-  // "<pid> <port>" of the server this module started, so a later run can find it if it was left running.
+  // "<pid> <port> [authorized]" of the server this module started, so a later run can find it if it was left running.
   const pidFile = join(opts.dataDir, "nats.pid");
-  const [oldPid, oldPort] = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim().split(" ").map(Number) : [];
+  const [pidField, portField, authField] = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim().split(" ") : [];
+  const [oldPid, oldPort] = [Number(pidField), Number(portField)];
   if (oldPid && oldPort && alive(oldPid) && !(await natsProblem(`nats://127.0.0.1:${oldPort}`))) {
+    const authorized = authField === "authorized";
     opts.log(`NATS: reusing the private server already running on 127.0.0.1:${oldPort} (pid ${oldPid})`);
-    return { url: `nats://127.0.0.1:${oldPort}` };
+    // It reads its configuration file again on SIGHUP: the authorization follows the current names and keys.
+    if (authorized && opts.natsAuthorization) {
+      writeNatsConfig(opts, storeDir);
+      process.kill(oldPid, "SIGHUP");
+    }
+    return { url: `nats://127.0.0.1:${oldPort}`, authorized: authorized && opts.natsAuthorization !== undefined };
   }
   const port = await freePort(opts.ports?.nats ?? PRIVATE_NATS_PORT);
   const url = `nats://127.0.0.1:${port}`;
   mkdirSync(storeDir, { recursive: true });
   opts.log(`NATS: starting a private server with JetStream on 127.0.0.1:${port} (log ${logFile})`);
   // Detached so that Ctrl-C in the terminal reaches only the launcher, which then stops it in order.
-  const child = spawn(bin, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile], { detached: true, stdio: "ignore" });
+  const config = writeNatsConfig(opts, storeDir);
+  const child = spawn(bin, ["-c", config, "-a", "127.0.0.1", "-p", String(port), "-l", logFile], { detached: true, stdio: "ignore" });
   child.unref();
   let spawnError: Error | undefined;
   child.once("error", (err) => (spawnError = err));
@@ -225,9 +249,10 @@ async function privateNats(bin: string, opts: InfraOptions): Promise<Started> {
     if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}; see ${logFile}`);
     return natsProblem(url);
   });
-  writeFileSync(pidFile, `${child.pid} ${port}\n`);
+  writeFileSync(pidFile, `${child.pid} ${port}${opts.natsAuthorization ? " authorized" : ""}\n`);
   return {
     url,
+    authorized: opts.natsAuthorization !== undefined,
     stop: () =>
       new Promise<void>((resolve) => {
         opts.log("NATS: stopping the private server");
@@ -289,7 +314,7 @@ export async function ensureInfra(opts: InfraOptions): Promise<Infra> {
     if (postgres.stop) stops.push(postgres.stop);
     const nats: Started = natsUrl ? { url: natsUrl } : await privateNats(found(natsBin(), "nats-server"), opts);
     if (nats.stop) stops.push(nats.stop);
-    return { databaseUrl: postgres.url, natsUrl: nats.url, stop };
+    return { databaseUrl: postgres.url, natsUrl: nats.url, natsAuthorized: nats.authorized ?? false, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -30,6 +30,8 @@ export interface MeshOptions {
   serviceEnv?: Partial<Record<Service, Record<string, string>>>;
   /** Extra node flags for every service, e.g. --cpu-prof for a benchmark profile. */
   nodeArgs?: string[];
+  /** NKey seed file of each service's NATS user, when NATS runs with the mesh's authorization (scripts/nats-auth.ts). */
+  natsSeedFiles?: Partial<Record<Service, string>>;
   /** A service died while the mesh was up. */
   onExit?: (service: string, code: number | null) => void;
 }
@@ -155,6 +157,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
       ...(tls ? { HTTPS_PORT: String(httpsPort), TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
     },
   };
+  for (const [s, seedFile] of Object.entries(opts.natsSeedFiles ?? {})) perService[s as Service].NATS_NKEY_SEED_FILE = seedFile;
   if (opts.logDir) mkdirSync(opts.logDir, { recursive: true });
 
   const children = new Map<Service, ChildProcess>();

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureInfra, type Infra } from "./infra.js";
 import { startMesh, type Mesh } from "./mesh.js";
+import { ensureNatsCredentials, natsNamesFromEnv } from "./nats-auth.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = join(root, ".data");
@@ -27,13 +28,19 @@ const ownAdminKey = process.env.ADMIN_PUBLIC_KEY_FILE || undefined;
 const starting = (async () => {
   const httpPort = portFromEnv("HTTP_PORT", 8080);
   const httpsPort = portFromEnv("HTTPS_PORT", 8443);
-  infra = await ensureInfra({ dataDir, log, allowInstall: true });
+  // A private NATS runs with one user per service, each allowed only its own subjects.
+  const nats = ensureNatsCredentials(join(dataDir, "keys", "nats"), natsNamesFromEnv(process.env));
+  infra = await ensureInfra({ dataDir, log, allowInstall: true, natsAuthorization: nats.configFile });
+  if (!infra.natsAuthorized) {
+    log(`NATS at ${infra.natsUrl} runs without the mesh's authorization (npm start did not start it with one): the services connect without credentials`);
+  }
   mesh = await startMesh({
     databaseUrl: infra.databaseUrl,
     natsUrl: infra.natsUrl,
     keysDir: join(dataDir, "keys"),
     tlsDir: join(dataDir, "tls"),
     adminPublicKeyFile: ownAdminKey,
+    natsSeedFiles: infra.natsAuthorized ? nats.seedFiles : undefined,
     httpPort,
     httpsPort,
     onExit: (service, code) => void shutdown(1, `${service} ${code === null ? "was killed" : `exited with code ${code}`}; stopping the mesh`),

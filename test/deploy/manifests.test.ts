@@ -1,6 +1,8 @@
 // Every way of deploying the mesh (kustomize base and overlays, the Helm chart with each example
-// values file) renders offline into valid Kubernetes objects that keep the hardening, probes,
+// values file) renders offline into valid Kubernetes objects that keep the hardening, mutual TLS, probes,
 // scaling, wiring and network isolation the design asks for.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
@@ -16,11 +18,12 @@ import {
   portNames,
   selects,
   serviceDeployments,
+  SERVICES,
   workloads,
   type ServiceName,
 } from "./inspect.js";
 import { validateManifest } from "./k8s-schemas.js";
-import { HELM_VALUES, helmLint, renderings, type Manifest } from "./render.js";
+import { CERT_MANAGER, HELM_VALUES, helmLint, renderings, type Manifest } from "./render.js";
 
 // What each service must be given (services/*/src/main.ts loadConfig) and which service each *_ADDR names.
 const NEEDS: Record<ServiceName, string[]> = {
@@ -32,6 +35,9 @@ const NEEDS: Record<ServiceName, string[]> = {
 };
 const ADDRESSED: Record<string, ServiceName> = { POD_ADDR: "pod", KM_ADDR: "keymanager", AGENT_ADDR: "agent", OBJECTSTORE_ADDR: "objectstore" };
 const WITH_SCHEMA: ServiceName[] = ["pod", "keymanager", "objectstore"];
+const NATS_USERS: ServiceName[] = ["pod", "keymanager", "agent", "objectstore"];
+// The chart's development NATS runs without authorization.
+const NATS_WITHOUT_AUTHORIZATION = ["helm values-dev.yaml"];
 const AUTOSCALED: ServiceName[] = ["gateway", "agent", "pod"];
 // Who may open a connection to whom (ARCHITECTURE.md): the key manager only from agent, gateway and objectstore.
 const CALLERS: Record<Exclude<ServiceName, "gateway">, string[]> = {
@@ -41,14 +47,32 @@ const CALLERS: Record<Exclude<ServiceName, "gateway">, string[]> = {
   objectstore: ["gateway"],
 };
 
+// The mesh certificate's files and their keys in a kubernetes.io/tls Secret.
+const MESH_TLS_FILES = { MESH_TLS_CA_FILE: "ca.crt", MESH_TLS_CERT_FILE: "tls.crt", MESH_TLS_KEY_FILE: "tls.key" };
+
 const meshContainer = (d: IDeployment): IContainer => d.spec!.template.spec!.containers[0]!;
+
+/** The Secret each service's Deployment mounts its mesh certificate from. */
+function meshSecretsByIdentity(manifests: Manifest[]): Map<ServiceName, string> {
+  const found = new Map<ServiceName, string>();
+  for (const [name, d] of serviceDeployments(manifests)) {
+    const file = containerEnv(manifests, meshContainer(d)).MESH_TLS_CERT_FILE!;
+    const mount = meshContainer(d).volumeMounts!.find((m) => file.startsWith(`${m.mountPath}/`))!;
+    found.set(name, d.spec!.template.spec!.volumes!.find((v) => v.name === mount.name)!.secret!.secretName!);
+  }
+  return found;
+}
 const containerPort = (c: IContainer, name: string) => c.ports?.find((p) => p.name === name)?.containerPort;
 
 it.each(HELM_VALUES.map((file) => file ?? "default values"))("helm lint --strict passes with %s", async (file) => {
   await expect(helmLint(file === "default values" ? undefined : file)).resolves.toMatch(/0 chart\(s\) failed/);
 });
 
-describe.each(renderings)("$name", ({ render }) => {
+it("helm lint --strict passes with cert-manager issuing the mesh certificates", async () => {
+  await expect(helmLint("values-prod.yaml", CERT_MANAGER)).resolves.toMatch(/0 chart\(s\) failed/);
+});
+
+describe.each(renderings)("$name", ({ name: rendering, render }) => {
   let manifests: Manifest[];
   let services: ReturnType<typeof serviceDeployments>;
   beforeAll(async () => {
@@ -90,7 +114,7 @@ describe.each(renderings)("$name", ({ render }) => {
     }
   });
 
-  it("probes every service over grpc.health.v1 on its GRPC_PORT and lets it drain before SIGKILL", () => {
+  it("probes every service over plain HTTP on its metrics port (gRPC needs a client certificate) and lets it drain before SIGKILL", () => {
     expect(services.size).toBeGreaterThan(0);
     for (const [name, d] of services) {
       const c = meshContainer(d);
@@ -98,8 +122,13 @@ describe.each(renderings)("$name", ({ render }) => {
       const grpcPort = Number(env.GRPC_PORT);
       expect(c.args, name).toEqual([name]);
       expect(containerPort(c, "grpc"), name).toBe(grpcPort);
+      // Ready follows grpc.health.v1 (NOT_SERVING while draining); alive means the process answers.
+      expect(c.startupProbe?.httpGet, `${name} startup probe`).toEqual({ path: "/readyz", port: "metrics" });
+      expect(c.readinessProbe?.httpGet, `${name} readiness probe`).toEqual({ path: "/readyz", port: "metrics" });
+      expect(c.livenessProbe?.httpGet, `${name} liveness probe`).toEqual({ path: "/healthz", port: "metrics" });
       for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
-        expect(probe?.grpc, `${name} probe`).toEqual({ port: grpcPort });
+        expect(probe?.grpc, `${name} probe`).toBeUndefined();
+        expect(probe?.httpGet?.scheme ?? "HTTP", `${name} probe`).toBe("HTTP");
       }
       const drainMs = Number(env.SHUTDOWN_DELAY_MS ?? 5_000) + Number(env.SHUTDOWN_GRACE_MS ?? 35_000);
       expect(d.spec!.template.spec!.terminationGracePeriodSeconds! * 1000, `${name} grace period`).toBeGreaterThan(drainMs);
@@ -108,7 +137,93 @@ describe.each(renderings)("$name", ({ render }) => {
       expect((liveness.periodSeconds ?? 10) * (liveness.failureThreshold ?? 3), `${name} liveness`).toBeGreaterThan(drainMs / 1000);
       const metricsPort = Number(env.METRICS_PORT ?? 9464);
       expect(containerPort(c, "metrics"), `${name} metrics`).toBe(metricsPort);
+      // The kubelet and Prometheus reach the pod's IP, not its loopback.
+      expect(env.METRICS_HOST, `${name} METRICS_HOST`).toBe("0.0.0.0");
       expect(d.spec!.template.metadata?.annotations?.["prometheus.io/port"], name).toBe(String(metricsPort));
+    }
+  });
+
+  it("gives every mesh container its own service's certificate, and only mesh containers listen on all interfaces", () => {
+    const secretOf = new Map<string, string>();
+    let meshContainers = 0;
+    for (const { kind, name, template } of workloads(manifests)) {
+      const pod = template.spec!;
+      for (const c of pod.containers) {
+        const env = containerEnv(manifests, c);
+        const where = `${kind} ${name} container ${c.name}`;
+        if (!c.image?.includes("symphony-mesh")) {
+          for (const variable of [...Object.keys(MESH_TLS_FILES), "MESH_TRUST_DOMAIN", "GRPC_HOST"]) expect(env[variable], `${where} ${variable}`).toBeUndefined();
+          continue;
+        }
+        meshContainers++;
+        // The service a container runs is its identity; a migration Job runs its service's code.
+        const identity = c.args![0]!;
+        expect(SERVICES, where).toContain(identity);
+        expect(env.GRPC_HOST, `${where} GRPC_HOST`).toBe("0.0.0.0");
+        expect(env.MESH_TRUST_DOMAIN, `${where} MESH_TRUST_DOMAIN`).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+        const secrets = new Set<string>();
+        for (const [variable, key] of Object.entries(MESH_TLS_FILES)) {
+          const file = env[variable];
+          expect(file, `${where} ${variable}`).toBeTruthy();
+          // A directory mount (no subPath), so that a renewed certificate reaches the running process.
+          const mount = c.volumeMounts?.find((m) => file!.startsWith(`${m.mountPath}/`));
+          expect(mount?.subPath, `${where} ${variable}`).toBeUndefined();
+          const volume = pod.volumes?.find((v) => v.name === mount?.name)?.secret;
+          expect(volume?.items?.find((i) => i.path === file!.slice(mount!.mountPath.length + 1))?.key, `${where} ${variable}`).toBe(key);
+          // A migration Job makes no gRPC call and must not wait for a certificate not yet issued.
+          expect(volume?.optional ?? false, `${where} ${variable} optional`).toBe(kind === "Job");
+          secrets.add(volume!.secretName!);
+        }
+        expect([...secrets], `${where}: one Secret holds CA, certificate and key`).toHaveLength(1);
+        const secret = [...secrets][0]!;
+        expect(secretOf.get(identity) ?? secret, `${where}: every container of ${identity} mounts the same Secret`).toBe(secret);
+        secretOf.set(identity, secret);
+      }
+    }
+    expect(meshContainers).toBeGreaterThan(0);
+    // No two identities share a certificate, and no container holds the operator's.
+    expect(new Set(secretOf.values()).size, [...secretOf].join(", ")).toBe(secretOf.size);
+    const operator = ofKind<ICertificate>(manifests, "Certificate").find((cert) => cert.spec!.uris?.some((u) => u.endsWith("/operator")));
+    if (operator) expect([...secretOf.values()]).not.toContain(operator.spec!.secretName);
+  });
+
+  it("makes the mesh Secrets it brings valid certificates of their identity, from their CA", () => {
+    const mounted = meshSecretsByIdentity(manifests);
+    for (const secret of ofKind<{ type?: string; data?: Record<string, string> }>(manifests, "Secret")) {
+      const identity = [...mounted].find(([, name]) => name === secret.metadata.name)?.[0];
+      if (!identity) continue;
+      expect(secret.type, secret.metadata.name).toBe("kubernetes.io/tls");
+      const pem = (key: string) => Buffer.from(String(secret.data?.[key]).replace(/\s/g, ""), "base64").toString();
+      const cert = new X509Certificate(pem("tls.crt"));
+      const trustDomain = containerEnv(manifests, meshContainer(services.get(identity)!)).MESH_TRUST_DOMAIN;
+      expect(cert.subjectAltName?.split(", "), secret.metadata.name).toContain(`URI:spiffe://${trustDomain}/${identity}`);
+      expect(cert.verify(new X509Certificate(pem("ca.crt")).publicKey), `${secret.metadata.name} is signed by its ca.crt`).toBe(true);
+      expect(cert.checkPrivateKey(createPrivateKey(pem("tls.key"))), `${secret.metadata.name} key`).toBe(true);
+    }
+  });
+
+  it("issues, where cert-manager does, one Certificate per identity here with its URI SAN, Service name and usages", () => {
+    const certificates = ofKind<ICertificate>(manifests, "Certificate");
+    if (certificates.length === 0) return;
+    const mounted = meshSecretsByIdentity(manifests);
+    const trustDomain = containerEnv(manifests, meshContainer([...services.values()][0]!)).MESH_TRUST_DOMAIN;
+    const byIdentity = new Map(certificates.map((cert) => [cert.spec!.uris?.[0]?.replace(`spiffe://${trustDomain}/`, ""), cert]));
+    expect([...byIdentity.keys()].sort()).toEqual([...services.keys(), "operator"].sort());
+    for (const [identity, cert] of byIdentity) {
+      const spec = cert.spec!;
+      expect(spec.uris, cert.metadata.name).toEqual([`spiffe://${trustDomain}/${identity}`]);
+      expect(spec.issuerRef.name, cert.metadata.name).toBeTruthy();
+      expect(spec.privateKey?.rotationPolicy, cert.metadata.name).toBe("Always");
+      if (identity === "operator") {
+        expect(spec.usages?.sort(), cert.metadata.name).toEqual(["client auth", "digital signature"]);
+        continue;
+      }
+      expect(spec.usages?.sort(), cert.metadata.name).toEqual(["client auth", "digital signature", "server auth"]);
+      expect(spec.secretName, `${cert.metadata.name} writes the Secret ${identity} mounts`).toBe(mounted.get(identity as ServiceName));
+      const service = ofKind<IService>(manifests, "Service").find((svc) => selects(svc.spec!.selector, services.get(identity as ServiceName)!.spec!.template.metadata!.labels));
+      expect(spec.dnsNames, cert.metadata.name).toContain(service!.metadata!.name);
+      // Mesh clients name the server by its identity in SNI.
+      expect(spec.dnsNames, cert.metadata.name).toContain(identity);
     }
   });
 
@@ -172,6 +287,22 @@ describe.each(renderings)("$name", ({ render }) => {
         ];
         for (const secret of referenced) expect(secrets, `${name} uses Secret ${secret}`).toContain(secret);
       }
+    }
+  });
+
+  it("connects every NATS user with its own NKey seed from a Secret, and with no other service's", () => {
+    for (const name of NATS_USERS) {
+      const d = services.get(name);
+      if (!d) continue;
+      const c = meshContainer(d);
+      const seedFile = containerEnv(manifests, c).NATS_NKEY_SEED_FILE;
+      if (NATS_WITHOUT_AUTHORIZATION.includes(rendering)) {
+        expect(seedFile, name).toBeUndefined();
+        continue;
+      }
+      const mount = c.volumeMounts?.find((m) => seedFile?.startsWith(`${m.mountPath}/`));
+      const volume = d.spec!.template.spec!.volumes?.find((v) => v.name === mount?.name);
+      expect(volume?.secret?.items?.map((i) => i.key), name).toEqual([`${name}.nk`]);
     }
   });
 

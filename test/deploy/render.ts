@@ -5,12 +5,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+import { ensureDevMeshTls } from "../../scripts/dev-mesh-tls.js";
 import { helmBinary, kubectlBinary } from "../../scripts/helm.js";
+import { DEFAULT_NATS_NAMES, ensureNatsCredentials } from "../../scripts/nats-auth.js";
 import { ensureSecrets } from "../../scripts/secrets.js";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const k8sDir = join(root, "deploy", "k8s");
 export const chartDir = join(k8sDir, "helm", "symphony-mesh");
+const devSecretsDir = join(k8sDir, "overlays", "dev", "secrets");
 
 export interface Manifest {
   apiVersion: string;
@@ -44,18 +47,33 @@ export function parseManifests(text: string): Manifest[] {
 
 export async function kustomize(overlay: string): Promise<Manifest[]> {
   // The dev overlay's secretGenerator reads git-ignored key files; make them as a developer would.
-  if (overlay === "overlays/dev") ensureSecrets(join(k8sDir, "overlays", "dev", "secrets"));
+  if (overlay === "overlays/dev") {
+    ensureSecrets(devSecretsDir);
+    ensureNatsCredentials(join(devSecretsDir, "nats"), DEFAULT_NATS_NAMES);
+    ensureDevMeshTls(devSecretsDir);
+  }
   return parseManifests(await run(kubectlBinary(), ["kustomize", join(k8sDir, overlay)]));
 }
 
-const valuesArgs = (valuesFile: string | undefined, sets: string[]) => [
+const valuesArgs = (valuesFile: string | undefined, sets: string[], files: string[] = []) => [
   ...(valuesFile ? ["-f", join(chartDir, valuesFile)] : []),
+  ...files.flatMap((f) => ["-f", f]),
   ...sets.flatMap((s) => ["--set", s]),
 ];
 
-export async function helmTemplate(valuesFile?: string, sets: string[] = []): Promise<Manifest[]> {
-  return parseManifests(await run(helmBinary(), ["template", "symphony", chartDir, "--namespace", "symphony", ...valuesArgs(valuesFile, sets)]));
+/** helm template with an example values file, --set values and more values files (absolute paths). */
+export async function helmTemplate(valuesFile?: string, sets: string[] = [], files: string[] = []): Promise<Manifest[]> {
+  return parseManifests(await run(helmBinary(), ["template", "symphony", chartDir, "--namespace", "symphony", ...valuesArgs(valuesFile, sets, files)]));
 }
+
+/** The dev mesh PKI as Helm values (dev.secrets.meshTls), made as a developer would. */
+export function devMeshTlsValues(): string {
+  ensureSecrets(devSecretsDir);
+  return ensureDevMeshTls(devSecretsDir).helmValuesFile;
+}
+
+/** Values that let cert-manager issue the mesh certificates. */
+export const CERT_MANAGER = ["meshTls.certManager.enabled=true", "meshTls.certManager.issuerRef.name=symphony-mesh-ca"];
 
 export async function helmLint(valuesFile?: string, sets: string[] = []): Promise<string> {
   return run(helmBinary(), ["lint", "--strict", chartDir, ...valuesArgs(valuesFile, sets)]);
@@ -69,8 +87,14 @@ export interface Rendering {
 export const HELM_VALUES = [undefined, "values-dev.yaml", "values-prod.yaml", "values-onprem.yaml", "values-cloud.yaml"] as const;
 
 export const renderings: Rendering[] = [
-  ...(["base", "overlays/dev", "overlays/prod"] as const).map((dir) => ({ name: `kustomize ${dir}`, render: () => kustomize(dir) })),
-  ...HELM_VALUES.map((file) => ({ name: `helm ${file ?? "default values"}`, render: () => helmTemplate(file) })),
+  ...(["base", "overlays/dev", "overlays/prod", "overlays/cert-manager"] as const).map((dir) => ({ name: `kustomize ${dir}`, render: () => kustomize(dir) })),
+  // Development installs pass the generated mesh PKI (docs/deploy.md); the other examples reference Secrets.
+  ...HELM_VALUES.map((file) => ({
+    name: `helm ${file ?? "default values"}`,
+    render: () => helmTemplate(file, [], file === "values-dev.yaml" ? [devMeshTlsValues()] : []),
+  })),
+  { name: "helm values-prod.yaml with cert-manager", render: () => helmTemplate("values-prod.yaml", CERT_MANAGER) },
+  { name: "helm values-cloud.yaml with cert-manager", render: () => helmTemplate("values-cloud.yaml", CERT_MANAGER) },
   {
     name: "helm with HTTPS and client certificates in the gateway",
     render: () => helmTemplate("values-prod.yaml", ["secrets.gatewayTls.name=symphony-gateway-tls", "secrets.gatewayClientCa.name=symphony-client-ca"]),

@@ -1,10 +1,11 @@
 // The chart refuses bad values before anything reaches a cluster (values.schema.json and the
 // templates' own checks), and its two-release split puts each service on the right site.
+import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
 import { containerEnv, ofKind, serviceDeployments } from "./inspect.js";
-import { helmLint, helmTemplate } from "./render.js";
+import { CERT_MANAGER, helmLint, helmTemplate } from "./render.js";
 
 describe("values the chart rejects", () => {
   it.each([
@@ -18,6 +19,9 @@ describe("values the chart rejects", () => {
     ["an Ingress without TLS", ["ingress.enabled=true", "ingress.host=symphony.example.com"], /ingress\/tlsSecretName/],
     ["an unknown migration mode", ["migrations.mode=sometimes"], /migrations\/mode/],
     ["a remote address that is not host:port", ["components.pod=false", "remote.podAddr=pod.example.com"], /remote\/podAddr/],
+    ["a plaintext switch: mutual TLS cannot be turned off", ["meshTls.enabled=false"], /meshTls/],
+    ["cert-manager without an issuer", ["meshTls.certManager.enabled=true"], /meshTls\/certManager\/issuerRef\/name/],
+    ["a mesh Secret without a name", ["meshTls.secrets.agent="], /meshTls\/secrets\/agent/],
   ])("%s, in helm template and helm lint", async (_, sets, message) => {
     await expect(helmTemplate(undefined, sets)).rejects.toThrow(message);
     await expect(helmLint(undefined, sets)).rejects.toThrow(message);
@@ -30,6 +34,24 @@ describe("values the chart rejects", () => {
     ["more minimum than maximum replicas", ["agent.autoscaling.minReplicas=12"], /agent.autoscaling.minReplicas must not exceed maxReplicas/],
   ])("%s", async (_, sets, message) => {
     await expect(helmTemplate(undefined, sets)).rejects.toThrow(message);
+  });
+});
+
+describe("mesh certificates", () => {
+  it("follow renamed Secrets and another trust domain into mounts, environment and Certificates", async () => {
+    const manifests = await helmTemplate(undefined, [...CERT_MANAGER, "meshTls.trustDomain=mesh.example.org", "meshTls.secrets.pod=pod-identity"]);
+    const pod = serviceDeployments(manifests).get("pod")!.spec!.template.spec!;
+    expect(pod.volumes!.find((v) => v.name === "mesh-tls")!.secret!.secretName).toBe("pod-identity");
+    expect(containerEnv(manifests, pod.containers[0]!).MESH_TRUST_DOMAIN).toBe("mesh.example.org");
+    const certificate = ofKind<ICertificate>(manifests, "Certificate").find((c) => c.spec!.secretName === "pod-identity")!;
+    expect(certificate.spec!.uris).toEqual(["spiffe://mesh.example.org/pod"]);
+    expect(certificate.spec!.dnsNames).toEqual(["pod", "symphony-pod", "symphony-pod.symphony.svc", "symphony-pod.symphony.svc.cluster.local"]);
+  });
+
+  it("are referenced, not made, unless cert-manager or the development PKI makes them", async () => {
+    const manifests = await helmTemplate("values-prod.yaml");
+    expect(ofKind(manifests, "Certificate")).toEqual([]);
+    expect(ofKind(manifests, "Secret")).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@ interface V4Message {
   message: string;
   messageId: string;
   data?: string;
+  stream?: { streamId: string };
   sharedMessage?: V4Message;
 }
 

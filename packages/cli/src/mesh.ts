@@ -4,6 +4,7 @@ import { createClient, isServiceError, KEY_MANAGER_TOKEN, metadataOf, SESSION_TO
 import { AgentServiceClient } from "@symphony/proto/agent/v1/agent_service";
 import { KeyManagerServiceClient } from "@symphony/proto/keymanager/v1/keymanager_service";
 import { ObjectStoreAdminServiceClient } from "@symphony/proto/objectstore/v1/objectstore_service";
+import { DeadLetterServiceClient } from "@symphony/proto/pod/v1/dead_letter_service";
 import { PodServiceClient } from "@symphony/proto/pod/v1/pod_service";
 import { signLoginJwt } from "@symphony/sdk";
 import { ADMIN_KEY_ENV, type Config, type ServiceName } from "./config.js";
@@ -73,6 +74,12 @@ export class Mesh {
   async objectStoreAdmin<T>(call: Call<ObjectStoreAdminServiceClient, T>): Promise<T> {
     const md = metadataOf({ [SESSION_TOKEN]: await this.session() });
     return this.on("objectstore", call(this.client("objectstore", ObjectStoreAdminServiceClient), md));
+  }
+
+  /** The pod's dead letters, for one of its administrators. */
+  async deadLetters<T>(call: Call<DeadLetterServiceClient, T>): Promise<T> {
+    const md = metadataOf({ [SESSION_TOKEN]: await this.session() });
+    return this.on("pod", call(this.client("pod", DeadLetterServiceClient), md));
   }
 
   /** The agent wants both tokens, of the same user. */

@@ -8,13 +8,14 @@ import {
 } from "@grpc/grpc-js";
 import type { PeerName } from "@symphony/proto/contracts";
 import { channelCredentials, type MeshTls } from "./mesh-tls.js";
+import { GRPC_MAX_MESSAGE_BYTES } from "./limits.js";
 
 type ClientCtor<C> = new (address: string, creds: ChannelCredentials, options?: object) => C;
 
 /** Channel options every client of the mesh uses (the gateway's raw client too). */
 export const CHANNEL_OPTIONS = {
   "grpc.keepalive_time_ms": 30_000,
-  "grpc.max_receive_message_length": 8 * 1024 * 1024,
+  "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
   // Retries calls that never reached the server (e.g. a peer restarting).
   "grpc.enable_retries": 1,
 } as const;

@@ -8,6 +8,7 @@ import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { serverCredentials, type MeshTls } from "./mesh-tls.js";
 import { rpcMetrics } from "./rpc-metrics.js";
+import { GRPC_MAX_MESSAGE_BYTES } from "./limits.js";
 
 export interface ServiceBinding {
   /** Fully qualified name, as health checks and reflection report it. */
@@ -49,7 +50,7 @@ export async function startGrpcServer(opts: {
     graceMs: env.positiveInt("SHUTDOWN_GRACE_MS", 35_000),
   });
   const server = new Server({
-    "grpc.max_receive_message_length": 8 * 1024 * 1024,
+    "grpc.max_receive_message_length": GRPC_MAX_MESSAGE_BYTES,
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_permit_without_calls": 1,
     interceptors: [rpcMetrics],
@@ -59,11 +60,13 @@ export async function startGrpcServer(opts: {
   health.addToServer(server);
   reflection().addToServer(server);
 
+  const tls = serverCredentials(opts.tls);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, tls.credentials, (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
+  await tls.loaded;
   opts.logger.info({ host: opts.host, port, services: opts.services.map((s) => s.name) }, "gRPC server listening (mTLS)");
 
   const drain = async (graceMs = shutdown.graceMs) => {

@@ -17,3 +17,5 @@ export * from "./tokens.js";
 export * from "./trace.js";
 export * from "./telemetry.js";
 export * from "./relay-loop.js";
+export * from "./outbox-publish.js";
+export * from "./limits.js";

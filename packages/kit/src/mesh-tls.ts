@@ -40,9 +40,26 @@ function provider(tls: MeshTls) {
   });
 }
 
-export function serverCredentials(tls: MeshTls): ServerCredentials {
+const LOAD_TIMEOUT_MS = 10_000;
+
+/**
+ * Server credentials, and when their files were first read: until then the server would refuse
+ * every handshake, so a service reports ready only after it (and stops with a clear message if
+ * the files cannot be read).
+ */
+export function serverCredentials(tls: MeshTls): { credentials: ServerCredentials; loaded: Promise<void> } {
   const files = provider(tls);
-  return experimental.createCertificateProviderServerCredentials(files, files, true);
+  const loaded = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mesh certificate ${tls.certFile} or key ${tls.keyFile} could not be read`)), LOAD_TIMEOUT_MS);
+    const first = (update: unknown) => {
+      if (!update) return;
+      clearTimeout(timer);
+      files.removeIdentityCertificateListener(first);
+      resolve();
+    };
+    files.addIdentityCertificateListener(first);
+  });
+  return { credentials: experimental.createCertificateProviderServerCredentials(files, files, true), loaded };
 }
 
 /** The mesh identity a certificate carries, or undefined for one that names none of ours. */

@@ -1,7 +1,7 @@
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Bus } from "./bus.js";
 import type { Logger } from "./logger.js";
-import type { TokenVerifier } from "./tokens.js";
+import type { Principal, TokenVerifier } from "./tokens.js";
 
 /**
  * Revoked token ids, kept in a NATS KV bucket (JetStream, so it survives restarts and a
@@ -18,8 +18,9 @@ export class RevocationList {
     return new RevocationList(await new Kvm(bus.js).create(bucket, { ttl: RETENTION_MS, history: 1 }));
   }
 
-  async revoke(jti: string): Promise<void> {
-    await this.kv.put(jti, "");
+  /** The value is the token's expiry, so verifiers forget the revocation when the token dies anyway. */
+  async revoke(token: Pick<Principal, "jti" | "exp">): Promise<void> {
+    await this.kv.put(token.jti, String(token.exp));
   }
 
   /** Revokes every token of the user issued until now (key revoked, account disabled). */
@@ -35,7 +36,8 @@ export class RevocationList {
         if (entry.operation !== "PUT") continue;
         const user = /^user\.(\d+)$/.exec(entry.key);
         if (user) verifier.revokeUserBefore(Number(user[1]), Number(entry.string()));
-        else verifier.revoke(entry.key);
+        // An entry without an expiry is kept as long as the bucket keeps it.
+        else verifier.revoke({ jti: entry.key, exp: Number(entry.string()) || (Date.now() + RETENTION_MS) / 1000 });
       }
     })().catch((err: unknown) => logger.error({ err }, "revocation watch ended"));
   }

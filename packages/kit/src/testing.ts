@@ -1,4 +1,9 @@
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect, createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PeerCertificate } from "node:tls";
 import { Metadata } from "@grpc/grpc-js";
 import { Credential, METADATA, type MethodPolicy } from "@symphony/proto/contracts";
@@ -21,6 +26,54 @@ export async function dropSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export interface PrivateNats {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** A nats-server of the test's own, with JetStream, for limits the shared one must not change. */
+export async function startPrivateNats(opts: { maxPayload: number }): Promise<PrivateNats> {
+  const dir = await mkdtemp(join(tmpdir(), "nats-test-"));
+  const port = await freePort();
+  const configFile = join(dir, "nats.conf");
+  await writeFile(configFile, `port: ${port}\nhost: 127.0.0.1\nmax_payload: ${opts.maxPayload}\njetstream { store_dir: "${join(dir, "js")}" }\n`);
+  const bin = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
+  const child = spawn(bin, ["-c", configFile], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${bin} exited with code ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, "127.0.0.1", () => {
+        sock.end();
+        resolve(true);
+      });
+      sock.once("error", () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 interface TestCallerOptions {

@@ -29,11 +29,24 @@ describe("session and key manager tokens", () => {
     const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => issuer.jwks);
     const token = await issuer.issue(7, "bot");
     const principal = await verifier.verify(token);
-    verifier.revoke(principal.jti);
+    verifier.revoke(principal);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 16 });
     const short = await issuer.issue(8, "bot");
     await new Promise((r) => setTimeout(r, 2100));
     await expect(verifier.verify(short)).rejects.toMatchObject({ code: 16 });
+  });
+
+  it("forget revocations once their tokens have expired, so every logout does not grow memory for good", async () => {
+    const issuer = await TokenIssuer.fromPem(pem(), SESSION_AUDIENCE, 3600);
+    const verifier = new TokenVerifier(SESSION_AUDIENCE, async () => issuer.jwks);
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 5_000; i++) verifier.revoke({ jti: `expired-${i}`, exp: now - 1 });
+    expect(verifier.revokedCount).toBeLessThanOrEqual(1_024);
+    // A revocation whose token still lives survives every sweep.
+    const revokedToken = await issuer.issue(10, "bot");
+    verifier.revoke(await verifier.verify(revokedToken));
+    for (let i = 0; i < 3_000; i++) verifier.revoke({ jti: `more-${i}`, exp: now - 1 });
+    await expect(verifier.verify(revokedToken)).rejects.toMatchObject({ code: 16 });
   });
 
   it("refuse garbage without throwing anything but UNAUTHENTICATED", async () => {

@@ -9,6 +9,8 @@ import { ATTR, inSpan, SPAN } from "./telemetry.js";
 export const SESSION_AUDIENCE = AUDIENCE.session;
 export const KEY_MANAGER_AUDIENCE = AUDIENCE.keyManager;
 const MAX_TOKEN_LENGTH = 4096;
+// Below this many revocations, expired ones are not worth a sweep.
+const MIN_PRUNE = 1_024;
 
 export interface Principal {
   userId: number;
@@ -55,7 +57,9 @@ export class TokenIssuer {
 export class TokenVerifier {
   private keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   private readonly verified = new Map<string, Principal>();
-  private readonly revoked = new Set<string>();
+  /** Revoked token ids with their tokens' expiry (epoch seconds): after it, the entry is useless. */
+  private readonly revoked = new Map<string, number>();
+  private pruneRevokedAt = MIN_PRUNE;
   private readonly revokedBefore = new Map<number, number>();
 
   constructor(
@@ -64,9 +68,21 @@ export class TokenVerifier {
     private readonly maxCached = 100_000,
   ) {}
 
-  revoke(jti: string): void {
-    this.revoked.add(jti);
-    for (const [token, p] of this.verified) if (p.jti === jti) this.verified.delete(token);
+  /** Refuses the token from now on; the entry is dropped once the token has expired anyway. */
+  revoke(token: Pick<Principal, "jti" | "exp">): void {
+    this.revoked.set(token.jti, token.exp);
+    for (const [t, p] of this.verified) if (p.jti === token.jti) this.verified.delete(t);
+    if (this.revoked.size >= this.pruneRevokedAt) {
+      const now = Date.now() / 1000;
+      for (const [jti, exp] of this.revoked) if (exp <= now) this.revoked.delete(jti);
+      // Pruning again only once the list has doubled keeps every revoke O(1) amortized.
+      this.pruneRevokedAt = Math.max(MIN_PRUNE, 2 * this.revoked.size);
+    }
+  }
+
+  /** How many revocations the verifier holds (bounded by the tokens revoked and not yet expired). */
+  get revokedCount(): number {
+    return this.revoked.size;
   }
 
   /** Every token of the user issued before `ms` is refused (key revoked, user disabled). */

@@ -14,7 +14,7 @@ import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service"
 import type { V4Event } from "@symphony/proto/agent/v1/events";
 import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { ContentKeyCache } from "./content-keys.js";
-import { readEventContent } from "./decrypt.js";
+import { readForFeed, skipEvent, type EventReaderDeps } from "./event-reader.js";
 import type { ProfileCache } from "./profiles.js";
 import type { FeedStore, V4AckState } from "./feeds.js";
 import { actingBot, type ActingBot } from "./principal.js";
@@ -26,7 +26,7 @@ type DatafeedHandlers = Pick<
   "createDatafeed" | "listDatafeeds" | "deleteDatafeed" | "readDatafeed" | "createDatafeedV4" | "readDatafeedV4" | "adminListDatafeeds" | "adminDeleteDatafeed"
 >;
 
-export interface DatafeedDeps {
+export interface DatafeedDeps extends EventReaderDeps {
   feeds: FeedStore;
   v4Acks: V4AckState;
   podInternal: PodInternalServiceClient;
@@ -40,6 +40,15 @@ const lag = meter.createHistogram("symphony.datafeed.lag", {
   description: "Time from an event's commit in the pod to its delivery in a datafeed read",
   advice: { explicitBucketBoundaries: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000] },
 });
+
+/** An event as the pod wrote it, or undefined for bytes that are not one. */
+function decodeEvent(data: Uint8Array): Event | undefined {
+  try {
+    return Event.decode(data);
+  } catch {
+    return undefined;
+  }
+}
 
 export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
   const { feeds } = deps;
@@ -55,19 +64,25 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
    * NATS headers) and links to this read.
    */
   const toV4Events = async (c: ActingBot, feedId: string, messages: JsMsg[]): Promise<V4Event[]> => {
-    const events = messages.map((m) => Event.decode(m.data));
-    const ids = usersOf(events);
+    const decoded = messages.map((m) => ({ m, e: decodeEvent(m.data) }));
+    // Named by its JetStream sequence: a payload that is not an event has no id of its own.
+    for (const { m, e } of decoded) if (!e) skipEvent(deps.logger, feedId, c, { id: `seq:${m.seq}`, type: "", streamId: "" }, "CORRUPT_EVENT");
+    const readable = decoded.filter((d): d is { m: JsMsg; e: Event } => d.e !== undefined);
+    const ids = usersOf(readable.map((d) => d.e));
     const profiles = await deps.profiles.get(ids, c.sessionToken);
     const read = trace.getActiveSpan()?.spanContext();
     const out: V4Event[] = [];
-    for (const [i, e] of events.entries()) {
+    for (const { m, e } of readable) {
       const attributes = { [ATTR.feedId]: feedId, [ATTR.eventType]: e.type, [ATTR.streamId]: e.streamId, [ATTR.userId]: c.principal.userId };
       const messageId = (e.messageSent ?? e.sharedPost)?.messageId;
       const v4 = await inSpan(
         SPAN.datafeedDeliver,
         messageId ? { ...attributes, [ATTR.messageId]: messageId } : attributes,
-        async () => toV4Event(e, profiles, await readEventContent(deps.keys, c, e, profiles.get(e.initiatorUserId))),
-        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(messages[i]!.headers), links: read ? [{ context: read }] : [] },
+        async () => {
+          const { content, skipped } = await readForFeed(deps, c, feedId, e, profiles.get(e.initiatorUserId));
+          return skipped ? undefined : toV4Event(e, profiles, content);
+        },
+        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(m.headers), links: read ? [{ context: read }] : [] },
       );
       lag.record(Math.max(0, Date.now() - e.timestamp), { [ATTR.eventType]: e.type });
       if (v4) out.push(v4);

@@ -7,6 +7,7 @@ import {
   env,
   KEY_MANAGER_AUDIENCE,
   loadConfig,
+  natsAccessFromEnv,
   onShutdown,
   RevocationList,
   SESSION_AUDIENCE,
@@ -48,7 +49,7 @@ const sessions = new TokenVerifier(SESSION_AUDIENCE, async () => JSON.parse((awa
 const keyManagerTokens = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => JSON.parse((await unary(km, km.getKeyManagerTokenKeys, {})).jwks));
 
 const keys = new ContentKeyCache(km, config.keyCacheTtlMs);
-const bus = await connectBus(config.natsUrl, "agent");
+const bus = await connectBus(config.natsUrl, "agent", natsAccessFromEnv());
 const revocations = await RevocationList.open(bus, config.revocationsBucket);
 await revocations.follow(sessions, logger);
 await revocations.follow(keyManagerTokens, logger);
@@ -80,6 +81,7 @@ const server = await startGrpcServer({
       name: "symphony.agent.v1.AgentService",
       definition: AgentServiceService,
       implementation: guard.serve(AgentServiceService, agentService({
+          logger,
           pod,
           podInternal,
           keys,

@@ -7,6 +7,7 @@ import { datafeedHandlers, type DatafeedDeps } from "./datafeed-service.js";
 import { readMessage } from "./decrypt.js";
 import { formHandlers } from "./form-service.js";
 import { convertMessageML, MessageMLError } from "./messageml.js";
+import { checkMessageSize } from "./message-size.js";
 import { actingBot, type ActingBot } from "./principal.js";
 import { sendEncrypted } from "./send.js";
 import { shareHandlers } from "./share-service.js";
@@ -31,6 +32,7 @@ export function agentService(deps: AgentDeps): UnaryHandlers<AgentServiceServer>
     async createMessage(req, ctx) {
       const caller = actingBot(ctx);
       const streamId = requireStreamId(req.streamId);
+      checkMessageSize(req.message, req.data || undefined);
       let converted;
       try {
         converted = await convertMessageML(req.message, req.data || undefined, async (ids) =>

@@ -3,7 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import type { TLSSocket } from "node:tls";
 import { context, trace } from "@opentelemetry/api";
 import { getRPCMetadata, RPCType } from "@opentelemetry/core";
-import { ATTR, CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, SESSION_TOKEN, type Logger } from "@symphony/kit";
+import { ATTR, CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, MAX_MESSAGE_BYTES, SESSION_TOKEN, type Logger } from "@symphony/kit";
 import { Auth } from "@symphony/proto/api/v1/rest";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
@@ -14,7 +14,9 @@ import type { Upstreams } from "./upstream.js";
 
 // Symphony caps message + data at 1.5 MB; a little room for the rest of a JSON body.
 const BODY_LIMIT = 2 * 1024 * 1024;
-const FIELD_LIMIT = 1_500_000;
+// Multipart truncates a longer field silently: one byte over the cap reaches the agent, which
+// answers 400, instead of a cut message being sent.
+const FIELD_LIMIT = MAX_MESSAGE_BYTES + 1;
 const UPSTREAM_TIMEOUT_MS = 35_000;
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 

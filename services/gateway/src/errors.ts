@@ -22,8 +22,13 @@ const HTTP_STATUS: Partial<Record<status, number>> = {
   [status.DATA_LOSS]: 400,
 };
 
+const GRPC_SIZE_REFUSAL = /^(Received|Sent) message larger than max/;
+
 /** Maps a gRPC failure to Symphony's status and message; internal details never leave the mesh. */
 export function fromGrpc(err: ServiceError): HttpError {
+  // grpc-js's own size refusals are RESOURCE_EXHAUSTED too, but they are the mesh's fault, not the
+  // bot's, and their text names internal limits.
+  if (GRPC_SIZE_REFUSAL.test(err.details ?? "")) return { statusCode: 500, message: "Internal server error" };
   let statusCode = HTTP_STATUS[err.code] ?? 500;
   // A service may name a more precise 4xx (410 Gone, 413) for a client error.
   const named = Number(err.metadata?.get(HTTP_STATUS_TRAILER)[0]);

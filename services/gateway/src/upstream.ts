@@ -7,7 +7,11 @@ const passThrough = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** The service that serves a proto package: symphony.pod.v1 → pod. */
 const peerOfPackage = (pkg: string) => pkg.split(".")[1] as PeerName;
 
-/** Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded, over the mesh's mTLS. */
+/**
+ * Raw-bytes gRPC clients per proto package: the gateway forwards what routes.ts encoded, over the
+ * mesh's mTLS, with the kit's channel options, so any answer a service may send (up to the kit's
+ * receive limit) reaches the bot.
+ */
 export class Upstreams {
   private readonly clients = new Map<string, Client>();
 

@@ -32,6 +32,9 @@ const snapshot = async () => ({
   checks: await db.selectFrom("master_key_checks").selectAll().orderBy("version").execute(),
 });
 
+const byOwner = { user_id: 7, action: "ROTATE" as const, trace_id: "t" };
+const onRemoval = { user_id: 8, action: "ROTATE_ON_MEMBERSHIP" as const, trace_id: "" };
+
 describe("key custody", () => {
   let custody: KeyCustody;
   const stream = newSymphonyId();
@@ -49,8 +52,12 @@ describe("key custody", () => {
 
   it("rotates: the new rotation becomes current, old rotations still open; concurrent rotations get distinct ids", async () => {
     const r1 = (await custody.contentKey(stream, 1))!.key;
-    const ids = await Promise.all([custody.rotate(stream), custody.rotate(stream), custody.rotate(stream)]);
+    const ids = await Promise.all([custody.rotate(stream, byOwner), custody.rotate(stream, byOwner), custody.rotate(stream, onRemoval)]);
     expect(new Set(ids).size).toBe(3);
+    // Each rotation committed with exactly one audit row, the losers of a race with none.
+    const audited = await db.selectFrom("key_audit").select(["rotation_id", "action", "decision", "user_id"]).where("stream_id", "=", stream).orderBy("rotation_id").execute();
+    expect(audited.map((a) => a.rotation_id)).toEqual([...ids].sort((a, b) => a - b));
+    expect(audited.filter((a) => a.action === "ROTATE_ON_MEMBERSHIP")).toEqual([{ rotation_id: expect.any(Number), action: "ROTATE_ON_MEMBERSHIP", decision: "ROTATED", user_id: 8 }]);
     expect((await custody.contentKey(stream, undefined))?.rotationId).toBe(Math.max(...ids));
     expect((await custody.contentKey(stream, 1))?.key.equals(r1)).toBe(true);
   });
@@ -91,17 +98,18 @@ describe("key custody", () => {
   it("crypto-shreds: every key of the stream is gone and no new one is ever made", async () => {
     const victim = newSymphonyId();
     await custody.contentKey(victim, undefined);
-    await custody.rotate(victim);
+    await custody.rotate(victim, byOwner);
     expect(await custody.shred(victim, 42)).toBe(2);
     expect(await store.key(victim, 1)).toBeUndefined();
     await expect(custody.contentKey(victim, undefined)).rejects.toMatchObject({ code: status.DATA_LOSS, message: SHREDDED });
-    await expect(custody.rotate(victim)).rejects.toMatchObject({ code: status.DATA_LOSS });
+    await expect(custody.rotate(victim, byOwner)).rejects.toMatchObject({ code: status.DATA_LOSS });
   });
 
   it("keeps the audit trail append-only", async () => {
+    const before = (await store.auditEntries({ streamId: stream, since: 0, limit: 100 })).length;
     await store.audit({ at: 1, user_id: 1, stream_id: stream, rotation_id: 1, decision: "RELEASED", action: "RELEASE", trace_id: "t" });
     await expect(sql`update key_audit set decision = 'NOT_FOUND'`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from key_audit`.execute(db)).rejects.toThrow(/append-only/);
-    expect(await store.auditEntries({ streamId: stream, since: 0, limit: 10 })).toHaveLength(1);
+    expect(await store.auditEntries({ streamId: stream, since: 0, limit: 100 })).toHaveLength(before + 1);
   });
 });

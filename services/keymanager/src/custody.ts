@@ -27,6 +27,13 @@ export interface ReleasedKey {
  * Custody of stream content keys: generated on first use, kept only wrapped by the newest
  * master key, rotated, rewrapped when the master key rotates, destroyed on crypto-shred.
  */
+/** Who asked for a rotation, and why, as its audit row names them. */
+export interface RotationAudit {
+  user_id: number;
+  action: "ROTATE" | "ROTATE_ON_MEMBERSHIP";
+  trace_id: string;
+}
+
 export class KeyCustody {
   private rewrapping: Promise<void> | undefined;
 
@@ -90,15 +97,16 @@ export class KeyCustody {
     }
   }
 
-  private async create(streamId: string, rotationId: number): Promise<boolean> {
+  private async create(streamId: string, rotationId: number, audit?: RotationAudit): Promise<boolean> {
     const kek = this.ring.keys.get(this.ring.current)!;
-    return this.store.insertKey({
+    const row = {
       stream_id: streamId,
       rotation_id: rotationId,
       wrapped_key: seal(kek, randomBytes(32), wrapAad(streamId, rotationId)),
       kek_version: this.ring.current,
       created_at: Date.now(),
-    });
+    };
+    return audit ? this.store.insertKeyAudited(row, { ...audit, at: row.created_at, decision: "ROTATED" }) : this.store.insertKey(row);
   }
 
   /** The requested rotation, or the current one (created on first use); undefined when that rotation does not exist. */
@@ -117,12 +125,15 @@ export class KeyCustody {
     return row && { rotationId: row.rotation_id, key: this.unwrap(row) };
   }
 
-  /** Starts the next rotation; concurrent rotations of one stream each get their own id. */
-  async rotate(streamId: string): Promise<number> {
+  /**
+   * Starts the next rotation, committed with its audit row; concurrent rotations of one stream each
+   * get their own id.
+   */
+  async rotate(streamId: string, audit: RotationAudit): Promise<number> {
     if (await this.store.isShredded(streamId)) throw new ShreddedError();
     for (;;) {
       const next = ((await this.store.currentKey(streamId))?.rotation_id ?? 0) + 1;
-      if (await this.create(streamId, next)) return next;
+      if (await this.create(streamId, next, audit)) return next;
     }
   }
 

@@ -9,6 +9,7 @@ import {
   env,
   KEY_MANAGER_AUDIENCE,
   loadConfig,
+  natsAccessFromEnv,
   MIGRATE_MODES,
   onShutdown,
   openDb,
@@ -51,7 +52,7 @@ const ring = readMasterKeys();
 const db = await openDb<KeyManagerDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new KeyStore(db);
 const custody = await KeyCustody.open(store, ring, logger);
-const bus = await connectBus(config.natsUrl, "keymanager");
+const bus = await connectBus(config.natsUrl, "keymanager", natsAccessFromEnv());
 const tokens = await TokenIssuer.fromPem(readFileSync(config.tokenKeyFile, "utf8"), KEY_MANAGER_AUDIENCE, config.tokenTtlSeconds);
 const verifier = new TokenVerifier(KEY_MANAGER_AUDIENCE, async () => tokens.jwks);
 const revocations = await RevocationList.open(bus, config.revocationsBucket);

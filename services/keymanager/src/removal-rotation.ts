@@ -4,7 +4,7 @@ import { KeyInvalidation } from "@symphony/proto/events/v1/events";
 import type { KeyCustody } from "./custody.js";
 
 /**
- * When a member leaves a stream, its content key is rotated, so a key the former member kept
+ * When a member leaves a stream, or joins a room without viewHistory, its content key is rotated, so a key the former member kept
  * (e.g. through client-side delivery) opens nothing sent afterwards. One replica handles each
  * notice (queue group). Notices are best effort: releases are refused to non-members anyway.
  */
@@ -15,12 +15,13 @@ export function rotateOnMemberRemoval(bus: Bus, subjectPrefix: string, custody: 
       if (err) return;
       const notice = KeyInvalidation.decode(msg.data);
       if (notice.userId === 0) return;
-      custody.rotate(notice.streamId).then(
+      // Audited with the member whose access changed; the row commits with the new key.
+      custody.rotate(notice.streamId, { user_id: notice.userId, action: "ROTATE_ON_MEMBERSHIP", trace_id: "" }).then(
         (rotationId) => {
-          logger.info({ streamId: notice.streamId, rotationId }, "content key rotated after a member left");
+          logger.info({ streamId: notice.streamId, rotationId }, "content key rotated after a membership change");
           keysChanged(notice.streamId);
         },
-        (e: unknown) => logger.warn({ err: e, streamId: notice.streamId }, "could not rotate after a member left"),
+        (e: unknown) => logger.warn({ err: e, streamId: notice.streamId }, "could not rotate after a membership change"),
       );
     },
   });

@@ -8,8 +8,8 @@ export interface ContentKeysTable {
   created_at: number;
 }
 
-export type AuditDecision = "RELEASED" | "DENIED_NOT_MEMBER" | "DENIED_NOT_AUTHORIZED" | "NOT_FOUND" | "SHREDDED" | "ROTATED";
-export type AuditAction = "RELEASE" | "RELEASE_WRAPPED" | "ROTATE" | "SHRED" | "READ_AUDIT" | "RELOAD_MASTER_KEYS";
+export type AuditDecision = "RELEASED" | "DENIED_NOT_MEMBER" | "DENIED_BEFORE_JOIN" | "DENIED_NOT_AUTHORIZED" | "NOT_FOUND" | "SHREDDED" | "ROTATED";
+export type AuditAction = "RELEASE" | "RELEASE_WRAPPED" | "ROTATE" | "ROTATE_ON_MEMBERSHIP" | "SHRED" | "READ_AUDIT" | "RELOAD_MASTER_KEYS";
 
 export interface KeyAuditTable {
   id: Generated<number>;

@@ -63,10 +63,19 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
   const decideRelease = async (ctx: CallContext, action: AuditAction, rawStreamId: string, rotationId: number | undefined) => {
     const p = ctx.caller.bot;
     const streamId = requireStreamId(rawStreamId);
-    const { member } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
+    const { member, historyFrom } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
     if (!member) {
       await audit(ctx, p, action, streamId, rotationId ?? null, "DENIED_NOT_MEMBER");
       throw streamNotAccessible();
+    }
+    // A rotation superseded before the member joined a room without viewHistory protects only
+    // what was sent before they came.
+    if (rotationId !== undefined && historyFrom > 0) {
+      const next = await store.key(streamId, rotationId + 1);
+      if (next && next.created_at <= historyFrom) {
+        await audit(ctx, p, action, streamId, rotationId, "DENIED_BEFORE_JOIN");
+        throw permissionDenied("This key protects messages sent before you joined");
+      }
     }
     let released;
     try {
@@ -108,8 +117,8 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
 
     async logout(_req, ctx) {
       const p = ctx.caller.bot;
-      await deps.revocations.revoke(p.jti);
-      deps.verifier.revoke(p.jti);
+      await deps.revocations.revoke(p);
+      deps.verifier.revoke(p);
       return { message: "Logged out" };
     },
 
@@ -131,8 +140,9 @@ export function keyManagerService(deps: KeyManagerDeps): UnaryHandlers<KeyManage
       const streamId = requireStreamId(req.streamId);
       const { owner } = await unary(pod, pod.checkMembership, { streamId, userId: p.userId });
       if (!owner) await requireRole(ctx, p, KEY_ADMIN_ROLES, "ROTATE", streamId);
-      const rotationId = await custody.rotate(streamId);
-      await audit(ctx, p, "ROTATE", streamId, rotationId, "ROTATED");
+      const rotationId = await custody.rotate(streamId, { user_id: p.userId, action: "ROTATE", trace_id: traceIdOf(ctx).slice(0, 64) });
+      trace.getActiveSpan()?.setAttributes({ [ATTR.decision]: "ROTATED", [ATTR.userId]: p.userId, [ATTR.rotationId]: rotationId });
+      deps.logger.warn({ userId: p.userId, streamId, action: "ROTATE", decision: "ROTATED", rotationId }, "key manager decision");
       deps.keysChanged(streamId);
       return { streamId, rotationId };
     },

@@ -15,6 +15,19 @@ export class KeyStore {
     return this.db.selectFrom("content_keys").selectAll().where("stream_id", "=", streamId).orderBy("rotation_id", "desc").limit(1).executeTakeFirst();
   }
 
+  /**
+   * Inserts the key together with its audit row, in one transaction: a rotation is never in effect
+   * without its audit. False (and no audit) when another request or replica created that rotation first.
+   */
+  insertKeyAudited(row: Insertable<ContentKeysTable>, audit: Omit<Insertable<KeyAuditTable>, "rotation_id" | "stream_id">): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const res = await tx.insertInto("content_keys").values(row).onConflict((oc) => oc.columns(["stream_id", "rotation_id"]).doNothing()).executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      await tx.insertInto("key_audit").values({ ...audit, stream_id: row.stream_id, rotation_id: row.rotation_id }).execute();
+      return true;
+    });
+  }
+
   /** Inserts the key; false when another request (or replica) created that rotation first. */
   async insertKey(row: Insertable<ContentKeysTable>): Promise<boolean> {
     const res = await this.db.insertInto("content_keys").values(row).onConflict((oc) => oc.columns(["stream_id", "rotation_id"]).doNothing()).executeTakeFirst();

@@ -6,6 +6,7 @@ import {
   createLogger,
   env,
   loadConfig,
+  natsAccessFromEnv,
   MIGRATE_MODES,
   onShutdown,
   openDb,
@@ -48,7 +49,7 @@ const logger = createLogger("objectstore");
 
 const db = await openDb<ObjectStoreDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const store = new ObjectStore(db);
-const bus = await connectBus(config.natsUrl, "objectstore");
+const bus = await connectBus(config.natsUrl, "objectstore", natsAccessFromEnv());
 const topology = { streamName: config.objectsStream, subjectPrefix: config.subjectPrefix };
 await ensureObjectsStream(bus, topology);
 const relay = new OutboxRelay(store, bus, topology, logger);

@@ -99,7 +99,7 @@ async function startPod(podId: number): Promise<FakePod> {
           },
           async checkMembership(req) {
             const member = members.has(`${req.streamId}:${req.userId}`);
-            return { member, owner: false };
+            return { member, owner: false, historyFrom: 0 };
           },
         }),
       },

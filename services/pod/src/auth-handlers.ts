@@ -28,8 +28,8 @@ export function authHandlers(c: PodContext): AuthHandlers {
 
     async logout(_req, ctx) {
       const p = ctx.caller.bot;
-      await c.revocations.revoke(p.jti);
-      c.verifier.revoke(p.jti);
+      await c.revocations.revoke(p);
+      c.verifier.revoke(p);
       return { format: "TEXT", message: "Logged out" };
     },
 

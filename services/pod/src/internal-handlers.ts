@@ -14,10 +14,11 @@ export function internalHandlers(c: PodContext): UnaryHandlers<PodInternalServic
     },
     async checkMembership(req) {
       const streamId = normalizeSymphonyId(req.streamId);
-      if (!streamId) return { member: false, owner: false };
+      if (!streamId) return { member: false, owner: false, historyFrom: 0 };
       const [stream, membership] = await Promise.all([streams.byId(streamId), memberships.of(streamId, req.userId)]);
       const member = Boolean(stream?.active && membership);
-      return { member, owner: member && membership!.owner };
+      const closedHistory = stream?.type === "ROOM" && stream.attributes.viewHistory !== true;
+      return { member, owner: member && membership!.owner, historyFrom: member && closedHistory ? membership!.joined_at : 0 };
     },
     async getUserRoles(req) {
       const user = Number.isSafeInteger(req.userId) && req.userId > 0 ? await users.byId(req.userId) : undefined;

@@ -6,6 +6,7 @@ import {
   env,
   grpcServerConfig,
   loadConfig,
+  natsAccessFromEnv,
   MIGRATE_MODES,
   onShutdown,
   openDb,
@@ -16,6 +17,7 @@ import {
   TokenVerifier,
 } from "@symphony/kit";
 import { NATS_DEFAULTS } from "@symphony/proto/contracts";
+import { DeadLetterServiceService } from "@symphony/proto/pod/v1/dead_letter_service";
 import { PodInternalServiceService } from "@symphony/proto/pod/v1/pod_internal_service";
 import { PodServiceService } from "@symphony/proto/pod/v1/pod_service";
 import { ensureAdminAccount } from "./bootstrap.js";
@@ -24,7 +26,7 @@ import { keyInvalidations, replayAfterOutages } from "./events.js";
 import { migrations } from "./migrations/index.js";
 import { ensureEventsStream, OutboxRelay } from "./outbox-relay.js";
 import type { PodDatabase } from "./schema.js";
-import { podInternalService, podService } from "./service.js";
+import { deadLetterService, podInternalService, podService } from "./service.js";
 import { podStores } from "./stores.js";
 
 const grpc = grpcServerConfig(9101);
@@ -45,7 +47,7 @@ const logger = createLogger("pod");
 const db = await openDb<PodDatabase>({ url: config.databaseUrl, schema: config.schema, migrate: config.migrate, migrations });
 const stores = podStores(db);
 await ensureAdminAccount(stores.users, config.adminPublicKeyFile, logger);
-const bus = await connectBus(config.natsUrl, "pod");
+const bus = await connectBus(config.natsUrl, "pod", natsAccessFromEnv());
 const topology = { streamName: config.eventsStream, subjectPrefix: config.subjectPrefix };
 await ensureEventsStream(bus, topology);
 const relay = new OutboxRelay(stores, bus, topology, logger);
@@ -85,6 +87,11 @@ const server = await startGrpcServer({
       name: "symphony.pod.v1.PodInternalService",
       definition: PodInternalServiceService,
       implementation: guard.serve(PodInternalServiceService, podInternalService(deps)),
+    },
+    {
+      name: "symphony.pod.v1.DeadLetterService",
+      definition: DeadLetterServiceService,
+      implementation: guard.serve(DeadLetterServiceService, deadLetterService(deps, logger)),
     },
   ],
 });

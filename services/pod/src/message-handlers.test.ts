@@ -1,6 +1,7 @@
-import { newSymphonyId, status } from "@symphony/kit";
+import { MAX_PAGE_BYTES, newSymphonyId, status } from "@symphony/kit";
 import { CreateRoomRequest, ListMessagesRequest, StoreMessageRequest } from "@symphony/proto/pod/v1/pod_service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { internalHandlers } from "./internal-handlers.js";
 import { messageHandlers } from "./message-handlers.js";
 import { roomHandlers } from "./room-handlers.js";
 import { roomMembershipHandlers } from "./room-membership-handlers.js";
@@ -50,6 +51,42 @@ describe("message handlers", () => {
     await expect(messages.getMessage({ messageId }, await f.as(mallory))).rejects.toMatchObject({ code: status.NOT_FOUND });
     await f.stores.streams.update(id, { active: false });
     await expect(send(alice, id)).rejects.toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it("show a member who joined a room without viewHistory only what was sent since, and all of it with viewHistory", async () => {
+    const [alice, bob] = [await f.user(), await f.user()];
+    const roomWith = async (viewHistory: boolean) =>
+      (await roomHandlers(f.c).createRoom(CreateRoomRequest.fromPartial({ roomAttributes: { name: "h", viewHistory } }), await f.as(alice))).room!.roomSystemInfo!.id;
+    const [closed, open] = [await roomWith(false), await roomWith(true)];
+    const before = { closed: await send(alice, closed, "before"), open: await send(alice, open, "before") };
+    f.clock.now += 1_000;
+    for (const id of [closed, open]) await roomMembershipHandlers(f.c).addRoomMember({ streamId: id, user: { id: bob.id } }, await f.as(alice));
+    f.clock.now += 1_000;
+    for (const id of [closed, open]) await send(alice, id, "after");
+    expect(await read(bob, closed)).toEqual(["after"]);
+    await expect(messages.getMessage({ messageId: before.closed }, await f.as(bob))).rejects.toMatchObject({ code: status.NOT_FOUND });
+    expect(await read(bob, open)).toEqual(["before", "after"]);
+    expect((await messages.getMessage({ messageId: before.open }, await f.as(bob))).message?.messageId).toBe(before.open);
+    // The room's creator was there from the start.
+    expect(await read(alice, closed)).toEqual(["before", "after"]);
+    // The key manager is told to rotate for the closed room only, and learns from when bob may read.
+    expect(f.notices.accessRevoked.filter((n) => n.userId === bob.id)).toEqual([{ streamId: closed, userId: bob.id }]);
+    const internal = internalHandlers(f.c);
+    expect(await internal.checkMembership({ streamId: closed, userId: bob.id }, await f.as(alice))).toEqual({ member: true, owner: false, historyFrom: expect.any(Number) });
+    expect((await internal.checkMembership({ streamId: closed, userId: bob.id }, await f.as(alice))).historyFrom).toBeGreaterThan(0);
+    expect(await internal.checkMembership({ streamId: open, userId: bob.id }, await f.as(alice))).toEqual({ member: true, owner: false, historyFrom: 0 });
+    expect((await internal.checkMembership({ streamId: closed, userId: alice.id }, await f.as(alice))).historyFrom).toBeGreaterThan(0);
+  });
+
+  it("bound a page of history in bytes as well as in count; the reader pages on with skip", async () => {
+    const [alice] = [await f.user()];
+    const id = await room(alice);
+    for (const text of ["a", "b", "c"]) await send(alice, id, text.repeat(MAX_PAGE_BYTES / 2 - 1024));
+    const page = async (skip: number) =>
+      (await messages.listMessages(ListMessagesRequest.fromPartial({ streamId: id, skip, limit: 10 }), await f.as(alice))).messages.map((m) => m.ciphertext.toString()[0]);
+    const [first, rest] = [await page(0), await page(2)];
+    expect(first).toHaveLength(2);
+    expect([...first, ...rest].sort()).toEqual(["a", "b", "c"]);
   });
 
   it("stop showing a former member the stream's messages", async () => {

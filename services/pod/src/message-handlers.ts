@@ -1,4 +1,4 @@
-import { invalidArgument, normalizeSymphonyId, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
+import { invalidArgument, MAX_PAGE_BYTES, normalizeSymphonyId, notFound, requireStreamId, type UnaryHandlers } from "@symphony/kit";
 import type { StoredMessage } from "@symphony/proto/pod/v1/messages";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import { streamNotFound, type PodContext } from "./context.js";
@@ -21,6 +21,18 @@ function messageIdOf(raw: string): string {
 function envelopeOf(raw: Buffer): Buffer {
   if (raw.length === 0 || raw.length > MAX_CIPHERTEXT) throw invalidArgument("Invalid ciphertext size");
   return Buffer.from(raw);
+}
+
+/** The first rows whose ciphertext fits in a page (at least one): readers page on with skip. */
+function boundedInBytes(rows: StoredMessageRow[]): StoredMessageRow[] {
+  let bytes = 0;
+  const page: StoredMessageRow[] = [];
+  for (const row of rows) {
+    bytes += row.ciphertext.length;
+    if (page.length > 0 && bytes > MAX_PAGE_BYTES) break;
+    page.push(row);
+  }
+  return page;
 }
 
 function toStoredMessage(row: StoredMessageRow): StoredMessage {
@@ -100,7 +112,7 @@ export function messageHandlers(c: PodContext): MessageHandlers {
         skip: req.skip,
         limit: Math.min(req.limit || 50, MAX_MESSAGE_LIMIT),
       });
-      return { messages: rows.map(toStoredMessage) };
+      return { messages: boundedInBytes(rows).map(toStoredMessage) };
     },
 
     async suppressMessage(req, ctx) {

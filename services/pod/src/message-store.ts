@@ -62,7 +62,7 @@ export class MessageStore {
     return query.orderBy("m.created_at").orderBy("m.id").offset(q.skip).limit(q.limit).execute();
   }
 
-  /** The message, if the reader belongs to its stream. */
+  /** The message, if the reader belongs to its stream and may see it (see readable). */
   byId(id: string, readerId: number): Promise<StoredMessageRow | undefined> {
     return this.readable(readerId).where("m.id", "=", id).executeTakeFirst();
   }
@@ -93,6 +93,8 @@ export class MessageStore {
       .innerJoin("streams as s", "s.id", "m.stream_id")
       .innerJoin("users as u", "u.id", "m.sender_id")
       .where("m.suppressed_at", "is", null)
+      // A room without viewHistory shows a member only what was sent since they joined.
+      .where(sql<boolean>`(m.created_at >= r.joined_at or s.type <> 'ROOM' or s.attributes->>'viewHistory' = 'true')`)
       .select(["m.id", "m.stream_id", "m.created_at", "m.ciphertext", "s.type as stream_type"])
       // to_jsonb renders bigint columns as JSON numbers, exact for ids below 2^53.
       .select(sql<UserRow>`to_jsonb(u)`.as("sender"));

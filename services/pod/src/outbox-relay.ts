@@ -1,9 +1,24 @@
 import { SpanKind } from "@opentelemetry/api";
 import { headers as natsHeaders, nanos } from "@nats-io/transport-node";
 import { StorageType } from "@nats-io/jetstream";
-import { ATTR, contextFromCarrier, ensureStream, injectIntoHeaders, inSpan, meter, RelayLoop, SPAN, type Bus, type Logger } from "@symphony/kit";
+import {
+  ATTR,
+  contextFromCarrier,
+  ensureStream,
+  injectIntoHeaders,
+  inSpan,
+  maxEventPayload,
+  meter,
+  publishEach,
+  RelayLoop,
+  reportFailures,
+  SPAN,
+  type Bus,
+  type Logger,
+} from "@symphony/kit";
 import { SUBJECTS } from "@symphony/proto/contracts";
 import { Event } from "@symphony/proto/events/v1/events";
+import { fitToBus } from "./event-fit.js";
 import type { OutboxRow } from "./outbox-store.js";
 import type { PodStores } from "./stores.js";
 
@@ -41,6 +56,9 @@ export function ensureEventsStream(bus: Bus, t: EventsTopology): Promise<void> {
  * Publishes committed outbox rows to JetStream, one copy per recipient the row names (fan-out on write),
  * then marks them published in the same transaction that locked them. A crash between
  * publish and commit republishes the rows, and JetStream drops the duplicates by message id.
+ * A row the bus refuses is retried a few times, spaced out, then moved to the dead letters with
+ * the reason; the rows after it go out meanwhile. A message event larger than the server's
+ * max_payload goes out by reference (see fitToBus); any other row that large goes there at once.
  */
 export class OutboxRelay {
   private readonly loop: RelayLoop;
@@ -58,6 +76,8 @@ export class OutboxRelay {
   }
 
   start(): void {
+    // Fails at start, not on the first event, when the server reports no limit.
+    this.logger.info({ maxEventPayload: maxEventPayload(this.bus) }, "outbox relay started; larger events go to the dead letters");
     this.loop.start();
     this.pruner = setInterval(() => {
       this.stores.outbox.prunePublished(Date.now() - KEEP_PUBLISHED_MS).catch((err: unknown) => this.logger.warn({ err }, "could not prune the outbox"));
@@ -83,7 +103,8 @@ export class OutboxRelay {
     const since = Date.now() - DUPLICATE_WINDOW_MS;
     for (;;) {
       const rows = await this.stores.outbox.publishedSince(since, after, BATCH);
-      await Promise.all(rows.map((row) => this.publishRow(row)));
+      const limit = maxEventPayload(this.bus);
+      await Promise.all(rows.map((row) => this.publishRow({ ...row, payload: fitToBus(row.payload, limit) })));
       replayed += rows.length;
       if (rows.length < BATCH) return replayed;
       after = rows.at(-1)!.seq;
@@ -96,7 +117,7 @@ export class OutboxRelay {
   }
 
   /** One event to each recipient, as a span of the trace of the request that wrote it. */
-  private publishRow(row: OutboxRow): Promise<unknown> {
+  private publishRow(row: Pick<OutboxRow, "event_id" | "payload" | "recipients" | "trace_context">): Promise<unknown> {
     const event = Event.decode(row.payload);
     const attributes = { [ATTR.eventType]: event.type, [ATTR.streamId]: event.streamId, "messaging.batch.message_count": row.recipients.length };
     return inSpan(
@@ -116,11 +137,21 @@ export class OutboxRelay {
   }
 
   async publishBatch(): Promise<number> {
-    return this.stores.inTransaction(async ({ outbox }) => {
-      const rows = await outbox.lockUnpublished(BATCH);
+    return this.stores.inTransaction(async ({ outbox, deadLetters }) => {
+      const now = Date.now();
+      const rows = await outbox.lockUnpublished(BATCH, now);
       if (rows.length === 0) return 0;
-      await Promise.all(rows.map((row) => this.publishRow(row)));
-      await outbox.markPublished(rows.map((r) => r.seq), Date.now());
+      // Read per batch: after a reconnect the server, and its limit, may be another.
+      const limit = maxEventPayload(this.bus);
+      const fitted = rows.map((row) => ({ ...row, payload: fitToBus(row.payload, limit) }));
+      const { published, failed } = await publishEach(fitted, {
+        publish: (row) => this.publishRow(row),
+        size: (row) => row.payload.length,
+        limit,
+        probe: () => this.bus.jsm.getAccountInfo(),
+      });
+      if (published.length > 0) await outbox.markPublished(published.map((r) => r.seq), now);
+      reportFailures("pod", await deadLetters.recordFailures(failed, now), this.logger);
       return rows.length;
     });
   }

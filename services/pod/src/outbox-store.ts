@@ -27,9 +27,18 @@ export class OutboxStore {
     return Number(row.n);
   }
 
-  /** Unpublished rows, oldest first, locked for this relay until the transaction ends. */
-  lockUnpublished(limit: number) {
-    return this.db.selectFrom("outbox").select(["seq", "event_id", "payload", "recipients", "trace_context"]).where("published_at", "is", null).orderBy("seq").limit(limit).forUpdate().skipLocked().execute();
+  /** Unpublished rows due for a try, oldest first, locked for this relay until the transaction ends. */
+  lockUnpublished(limit: number, now: number) {
+    return this.db
+      .selectFrom("outbox")
+      .select(["seq", "event_id", "payload", "recipients", "trace_context", "attempts"])
+      .where("published_at", "is", null)
+      .where((eb) => eb.or([eb("next_attempt_at", "is", null), eb("next_attempt_at", "<=", now)]))
+      .orderBy("seq")
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
   }
 
   async markPublished(seqs: number[], now: number): Promise<void> {

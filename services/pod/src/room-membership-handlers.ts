@@ -35,6 +35,9 @@ export function roomMembershipHandlers(c: PodContext): RoomMembershipHandlers {
       const ts = c.now();
       const event = streamEvent("USERJOINEDROOM", stream, p.userId, ts, { membershipChanged: { affectedUserId: userId } });
       const added = await c.changeStream(stream.id, (tx) => tx.memberships.add(stream.id, userId, ts), [event]);
+      // Without viewHistory the newcomer may not open earlier rotations: the same notice as a
+      // removal makes the key manager rotate, so what is sent from now on uses a key they may have.
+      if (added && (stream.attributes as unknown as RoomAttributes).viewHistory !== true) c.accessRevoked(stream.id, userId);
       return { result: { format: "TEXT", message: added ? "Member added" : "Member already part of the room" } };
     },
 

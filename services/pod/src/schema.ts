@@ -58,6 +58,23 @@ interface OutboxTable {
   published_at: ColumnType<number | null, number | null | undefined, number | null>;
   /** traceparent/tracestate of the writing request; null when it had none. */
   trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  /** Failed publications so far; the row waits until next_attempt_at before the next. */
+  attempts: Generated<number>;
+  next_attempt_at: number | null;
+}
+
+/** Outbox rows the relay gave up on, with why, until an operator replays them. */
+export interface OutboxDeadLettersTable {
+  id: Generated<number>;
+  event_id: string;
+  stream_id: string | null;
+  payload: Buffer;
+  recipients: number[];
+  trace_context: ColumnType<Record<string, string> | null, string | null, never>;
+  created_at: number;
+  attempts: number;
+  reason: string;
+  dead_at: number;
 }
 
 export interface ConnectionsTable {
@@ -76,6 +93,7 @@ export interface PodDatabase {
   memberships: MembershipsTable;
   messages: MessagesTable;
   outbox: OutboxTable;
+  outbox_dead_letters: OutboxDeadLettersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,8 +1,10 @@
-import type { UnaryHandlers } from "@symphony/kit";
+import type { Logger, UnaryHandlers } from "@symphony/kit";
+import type { DeadLetterServiceServer } from "@symphony/proto/pod/v1/dead_letter_service";
 import type { PodInternalServiceServer } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { PodServiceServer } from "@symphony/proto/pod/v1/pod_service";
 import { authHandlers } from "./auth-handlers.js";
 import { connectionHandlers } from "./connection-handlers.js";
+import { deadLetterHandlers } from "./dead-letter-handlers.js";
 import { podContext, type PodDeps } from "./context.js";
 import { imHandlers } from "./im-handlers.js";
 import { internalHandlers } from "./internal-handlers.js";
@@ -28,6 +30,7 @@ import { userHandlers } from "./user-handlers.js";
  *   message-handlers          the agent's message RPCs, SubmitElementsAction and SuppressMessage
  *   system-event-handlers     PublishSystemEvent
  *   internal-handlers         PodInternalService (no REST path)
+ *   dead-letter-handlers      DeadLetterService, for operators (no REST path)
  */
 export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
   const c = podContext(deps);
@@ -47,4 +50,8 @@ export function podService(deps: PodDeps): UnaryHandlers<PodServiceServer> {
 
 export function podInternalService(deps: PodDeps): UnaryHandlers<PodInternalServiceServer> {
   return internalHandlers(podContext(deps));
+}
+
+export function deadLetterService(deps: PodDeps, logger: Logger): UnaryHandlers<DeadLetterServiceServer> {
+  return deadLetterHandlers(podContext(deps), logger);
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { ConnectionStore } from "./connection-store.js";
+import { DeadLetters } from "./dead-letters.js";
 import { MembershipStore } from "./membership-store.js";
 import { MessageStore } from "./message-store.js";
 import { OutboxStore } from "./outbox-store.js";
@@ -15,6 +16,7 @@ export interface Stores {
   messages: MessageStore;
   connections: ConnectionStore;
   outbox: OutboxStore;
+  deadLetters: DeadLetters;
 }
 
 export interface PodStores extends Stores {
@@ -32,6 +34,7 @@ const storesOn = (db: Kysely<PodDatabase>): Stores => ({
   messages: new MessageStore(db),
   connections: new ConnectionStore(db),
   outbox: new OutboxStore(db),
+  deadLetters: new DeadLetters(db),
 });
 
 export function podStores(db: Kysely<PodDatabase>): PodStores {

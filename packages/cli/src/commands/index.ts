@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { datafeedsDelete, datafeedsList } from "./datafeeds.js";
+import { deadLettersList, deadLettersReplay } from "./deadletters.js";
 import { health } from "./health.js";
 import { audit, keysRotate, masterKeyReload, masterKeyStatus } from "./keys.js";
 import { entitlementSet, entitlementShow } from "./objectstore.js";
@@ -24,4 +25,6 @@ export const COMMANDS: Command[] = [
   datafeedsDelete,
   entitlementShow,
   entitlementSet,
+  deadLettersList,
+  deadLettersReplay,
 ];

@@ -5,7 +5,7 @@ export const roleName = (role: Role): string => Role[role].replace(/^ROLE_/, "")
 
 /** Every role the pod knows, by the public API's names. */
 export const ALL_ROLES: readonly string[] = Object.values(Role)
-  .filter((r): r is Role => typeof r === "number" && r !== Role.ROLE_UNSPECIFIED)
+  .filter((r): r is Role => typeof r === "number" && r !== Role.ROLE_UNSPECIFIED && r !== Role.UNRECOGNIZED)
   .map(roleName);
 
 const names = (...roles: Role[]) => roles.map(roleName);

@@ -93,6 +93,10 @@ DATAFEED_TTL_MS: {{ $c.datafeedTtlMs | int64 | quote }}
 OBJECTSTORE_ENABLED: {{ $c.objectstoreEnabled | quote }}
 LOG_LEVEL: {{ $c.logLevel | quote }}
 METRICS_PORT: {{ .Values.metrics.port | int | quote }}
+{{- /* Loopback is the services' default; in a pod, peers, the kubelet and Prometheus must reach them. */}}
+METRICS_HOST: "0.0.0.0"
+GRPC_HOST: "0.0.0.0"
+MESH_TRUST_DOMAIN: {{ .Values.meshTls.trustDomain | quote }}
 SHUTDOWN_DELAY_MS: {{ $c.shutdownDelayMs | int64 | quote }}
 SHUTDOWN_GRACE_MS: {{ $c.shutdownGraceMs | int64 | quote }}
 {{- with $c.otlpEndpoint }}
@@ -104,9 +108,17 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
 {{- end }}
 
-{{/* Files a service reads from Secrets: env variable, volume, directory, Secret and key. */}}
+{{/*
+Files a service reads from Secrets: env variable, volume, directory, Secret and key. A migration Job
+mounts its service's mesh certificate as optional: it validates MESH_TLS_* like the service but makes
+no gRPC call, and as a pre-install hook it runs before cert-manager can have issued anything.
+*/}}
 {{- define "symphony.secretFiles" -}}
 {{- $s := .root.Values.secrets -}}
+{{- $mesh := get .root.Values.meshTls.secrets .component }}
+{{- range $env, $key := dict "MESH_TLS_CA_FILE" "ca.crt" "MESH_TLS_CERT_FILE" "tls.crt" "MESH_TLS_KEY_FILE" "tls.key" }}
+- {env: {{ $env }}, volume: mesh-tls, dir: /etc/symphony/mesh-tls, secret: {{ $mesh | quote }}, key: {{ $key }}, optional: {{ $.migrate }}}
+{{- end }}
 {{- if eq .component "pod" }}
 - {env: TOKEN_SIGNING_KEY_FILE, volume: token-signing, dir: /etc/symphony/token-signing, secret: {{ $s.podTokenSigningKey.name | quote }}, key: {{ $s.podTokenSigningKey.key | quote }}}
 {{- $dev := .root.Values.dev.secrets }}
@@ -122,8 +134,10 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- if $s.gatewayClientCa.name }}
 - {env: CLIENT_CA_FILE, volume: client-ca, dir: /etc/symphony/client-ca, secret: {{ $s.gatewayClientCa.name | quote }}, key: {{ $s.gatewayClientCa.key | quote }}}
 {{- end }}
-{{- else }}
-[]
+{{- end }}
+{{- /* Each service mounts only its own seed from the credentials Secret. */}}
+{{- if and $s.natsCredentials.name (has .component (list "pod" "keymanager" "agent" "objectstore")) }}
+- {env: NATS_NKEY_SEED_FILE, volume: nats-credentials, dir: /etc/symphony/nats, secret: {{ $s.natsCredentials.name | quote }}, key: {{ printf "%s.nk" .component | quote }}}
 {{- end }}
 {{- end }}
 
@@ -245,23 +259,29 @@ containers:
       {{- end }}
       - name: metrics
         containerPort: {{ $root.Values.metrics.port }}
+    # Kubernetes' gRPC probes cannot present a client certificate: the services answer plain HTTP
+    # on the metrics port, /readyz as their grpc.health.v1 status (NOT_SERVING while draining) and
+    # /healthz while the process runs.
     startupProbe:
-      grpc:
-        port: {{ $spec.grpcPort }}
+      httpGet:
+        path: /readyz
+        port: metrics
       periodSeconds: 2
       failureThreshold: 60
     readinessProbe:
-      grpc:
-        port: {{ $spec.grpcPort }}
+      httpGet:
+        path: /readyz
+        port: metrics
       periodSeconds: 5
       timeoutSeconds: 2
       failureThreshold: 2
     livenessProbe:
-      grpc:
-        port: {{ $spec.grpcPort }}
+      httpGet:
+        path: /healthz
+        port: metrics
       periodSeconds: 10
       timeoutSeconds: 2
-      # Longer than the termination grace period: a draining pod reports NOT_SERVING on purpose.
+      # /healthz answers while the process runs, draining included; only a hung process fails it for 60 s.
       failureThreshold: 6
     resources:
       {{- toYaml $values.resources | nindent 6 }}
@@ -294,7 +314,7 @@ volumes:
       sizeLimit: 256Mi
   {{- $volumes := dict }}
   {{- range $files }}
-  {{- $v := get $volumes .volume | default (dict "secret" .secret "items" list) }}
+  {{- $v := get $volumes .volume | default (dict "secret" .secret "optional" (default false .optional) "items" list) }}
   {{- $_ := set $v "items" (append $v.items (dict "key" .key "path" .key)) }}
   {{- $_ := set $volumes .volume $v }}
   {{- end }}
@@ -303,6 +323,9 @@ volumes:
     secret:
       secretName: {{ $v.secret }}
       defaultMode: 0440
+      {{- if $v.optional }}
+      optional: true
+      {{- end }}
       items:
         {{- toYaml $v.items | nindent 8 }}
   {{- end }}

@@ -41,6 +41,10 @@ export interface Event {
 
 export interface MessageSent {
   messageId: string;
+  /**
+   * Empty when the event with it would exceed the bus's max_payload: readers fetch the stored
+   * message by id (a stored message never has an empty ciphertext).
+   */
   ciphertext: Buffer;
 }
 

@@ -105,8 +105,12 @@ export interface KeyAuditEntry {
   rotationId?:
     | number
     | undefined;
-  /** RELEASED, DENIED_NOT_MEMBER, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
+  /** RELEASED, DENIED_NOT_MEMBER, DENIED_BEFORE_JOIN, DENIED_NOT_AUTHORIZED, NOT_FOUND, SHREDDED, ROTATED. */
   decision: string;
+  /**
+   * RELEASE, RELEASE_WRAPPED, ROTATE, ROTATE_ON_MEMBERSHIP (a member left, or joined a room without
+   * viewHistory; user_id names that member), SHRED, READ_AUDIT, RELOAD_MASTER_KEYS.
+   */
   action: string;
   traceId: string;
 }

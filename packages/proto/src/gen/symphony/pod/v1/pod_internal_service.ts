@@ -45,6 +45,11 @@ export interface CheckMembershipRequest {
 export interface CheckMembershipResponse {
   member: boolean;
   owner: boolean;
+  /**
+   * Epoch ms: the member may not read what was sent before (they joined a room without
+   * viewHistory); 0 when they may read the whole history.
+   */
+  historyFrom: number;
 }
 
 export interface GetUserRolesRequest {
@@ -353,7 +358,7 @@ export const CheckMembershipRequest: MessageFns<CheckMembershipRequest> = {
 };
 
 function createBaseCheckMembershipResponse(): CheckMembershipResponse {
-  return { member: false, owner: false };
+  return { member: false, owner: false, historyFrom: 0 };
 }
 
 export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
@@ -363,6 +368,9 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     }
     if (message.owner !== false) {
       writer.uint32(16).bool(message.owner);
+    }
+    if (message.historyFrom !== 0) {
+      writer.uint32(24).int64(message.historyFrom);
     }
     return writer;
   },
@@ -396,6 +404,14 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
             message.owner = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.historyFrom = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -412,6 +428,11 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     return {
       member: isSet(object.member) ? globalThis.Boolean(object.member) : false,
       owner: isSet(object.owner) ? globalThis.Boolean(object.owner) : false,
+      historyFrom: isSet(object.historyFrom)
+        ? globalThis.Number(object.historyFrom)
+        : isSet(object.history_from)
+        ? globalThis.Number(object.history_from)
+        : 0,
     };
   },
 
@@ -423,6 +444,9 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     if (message.owner !== false) {
       obj.owner = message.owner;
     }
+    if (message.historyFrom !== 0) {
+      obj.historyFrom = Math.round(message.historyFrom);
+    }
     return obj;
   },
 
@@ -433,6 +457,7 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
     const message = createBaseCheckMembershipResponse();
     message.member = object.member ?? false;
     message.owner = object.owner ?? false;
+    message.historyFrom = object.historyFrom ?? 0;
     return message;
   },
 };
