@@ -9,7 +9,7 @@ const FEED_ID = /^[^\s_]+_f(_[^\s_]+)?$/;
 export interface DatafeedOptions {
   /** Stops the loop: a pending read is cancelled and the iterator ends. */
   signal?: AbortSignal;
-  /** Reuse or create the feed with this tag (1–100 letters, digits, dashes). */
+  /** Reuse or create the feed with this tag (1–100 letters, digits, `_ . @ -`); the feed's id is the tag. */
   tag?: string;
   includeInvisible?: boolean;
   /** Also yield the events the bot caused itself; the official clients drop them. */
@@ -98,7 +98,8 @@ export class DatafeedLoop implements AsyncIterable<V4Event> {
   private async findOrCreate(): Promise<string> {
     const { tag, includeInvisible, signal } = this.options;
     const feeds = (await this.bot.call<V5Datafeed[] | undefined>("GET", `/agent/v5/datafeeds${queryString({ tag })}`, undefined, { signal })) ?? [];
-    const reusable = feeds.find((f) => FEED_ID.test(f.id) && (!tag || f.id.startsWith(`${tag}_`)));
+    // A tagged feed's id is its tag (the Java BDK's rule); untagged ids have the Python BDK's form.
+    const reusable = feeds.find((f) => (tag ? f.id === tag && f.type === "fanout" : FEED_ID.test(f.id)));
     if (reusable) return reusable.id;
     return (await this.bot.call<V5Datafeed>("POST", "/agent/v5/datafeeds", { tag, includeInvisible }, { signal })).id;
   }

@@ -100,7 +100,7 @@ export function datafeedHandlers(deps: DatafeedDeps): DatafeedHandlers {
     async listDatafeeds(req, ctx) {
       const c = actingBot(ctx);
       const all = (await feeds.list(c.principal.userId)).filter((f) => f.kind === "v5");
-      const tagged = req.tag ? all.filter((f) => f.id === `${req.tag}_f`) : all;
+      const tagged = req.tag ? all.filter((f) => f.id === req.tag) : all;
       return { datafeeds: tagged.map((f) => ({ id: f.id, createdAt: f.createdAt, type: "fanout" })) };
     },
 

@@ -9,9 +9,11 @@ import { invalidArgument, unavailable, type Bus } from "@symphony/kit";
 // the owner's subject: all state lives in JetStream, so any agent replica serves any feed.
 const ACK_WAIT_MS = 30_000;
 const MAX_BATCH = 100;
-// v5 ids have the form the official clients look for; v4 ids are plain, so neither API reads the other's feeds.
-const FEED_ID = { v5: /^[^\s_]+_f(_[^\s_]+)?$/, v4: /^[0-9a-f]{24}$/ };
-const TAG = /^[A-Za-z0-9-]{1,100}$/;
+// Untagged v5 ids have the form the Python BDK looks for; a tagged feed's id is its tag, which is
+// what the Java BDK looks for (id == tag, type fanout), so a tagged bot finds its feed after a
+// restart. v4 ids are plain; the kind in the consumer's description keeps the APIs apart.
+const TAG = /^[\w.@-]{1,100}$/;
+const FEED_ID = { v5: { test: (id: string) => /^[^\s_]+_f(_[^\s_]+)?$/.test(id) || TAG.test(id) }, v4: /^[0-9a-f]{24}$/ };
 const DESCRIBED_TTL_MS = 30_000;
 const MAX_DESCRIBED = 20_000;
 
@@ -75,7 +77,7 @@ export class FeedStore {
     if (tag && !TAG.test(tag)) throw invalidArgument("tag must be 1 to 100 letters, digits or dashes");
     const existing = await this.list(owner);
     const random = randomBytes(12).toString("hex");
-    const id = kind === "v4" ? random : `${tag || random}_f`;
+    const id = kind === "v4" ? random : tag || `${random}_f`;
     const same = existing.find((f) => f.id === id);
     if (same) return same;
     if (existing.length >= this.maxPerUser) throw invalidArgument(`A user may have at most ${this.maxPerUser} datafeeds`);
@@ -162,7 +164,8 @@ export class FeedStore {
     // The ack subject travels in the ackId, so whichever replica serves the next read can ack.
     // The client's JsMsg type hides it, its implementation exposes it.
     const replies = messages.map((m) => (m as unknown as { reply: string }).reply);
-    return { messages, ackId: messages.length > 0 ? encodeAckId(replies) : "" };
+    // A quiet poll has an ackId too (of nothing): the Python BDK reads it from every answer.
+    return { messages, ackId: encodeAckId(replies) };
   }
 }
 

@@ -10,6 +10,7 @@ import { registerApiDocs } from "./docs.js";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
 import type { Route } from "./routes.js";
 import { BadRequest, decodeResponse, encodeRequest } from "./translate.js";
+import { notOffered, UNOFFERED_PATHS } from "./unoffered.js";
 import type { Upstreams } from "./upstream.js";
 
 // Symphony caps message + data at 1.5 MB; a little room for the rest of a JSON body.
@@ -63,6 +64,15 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     attachFieldsToBody: "keyValues",
     limits: { fieldSize: FIELD_LIMIT, fields: 20, files: 0, parts: 20, headerPairs: 100 },
   });
+  // The Python BDK sends Content-Type: application/json on every POST, also the body-less ones
+  // (setActive, presence feed…): an empty JSON body means no body.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (req, body, done) => {
+    const text = body.toString();
+    if (text.trim() === "") return done(null, undefined);
+    json(req, text, done);
+  });
   // Some clients POST with no body and no content type; treat that as an empty JSON object.
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     if (body === "") return done(null, undefined);
@@ -115,6 +125,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
   for (const [url, used] of methodsByUrl) {
     const others = METHODS.filter((m) => !used.has(m));
     if (others.length > 0) app.route({ method: others, url, handler: (_req, reply) => reject(reply, { statusCode: 405, message: "Method not allowed" }) });
+  }
+  for (const url of UNOFFERED_PATHS) {
+    if (!methodsByUrl.has(url)) app.route({ method: [...METHODS], url, handler: (_req, reply) => reject(reply, notOffered(url)) });
   }
 
   async function forward(route: Route, req: FastifyRequest, reply: FastifyReply) {

@@ -12,6 +12,7 @@ export interface Route {
   /** gRPC method path, e.g. /symphony.pod.v1.PodService/AddRoomMember */
   grpcPath: string;
   input: DescMessage;
+  output: DescMessage;
   /** Fully qualified output type, e.g. .symphony.pod.v1.AddRoomMemberResponse */
   outputType: string;
   pathFields: DescField[];
@@ -57,6 +58,7 @@ export function loadRoutes(): Route[] {
         upstream: service.file.proto.package ?? "",
         grpcPath: `/${service.typeName}/${method.name}`,
         input: method.input,
+        output: method.output,
         outputType: `.${method.output.typeName}`,
         pathFields,
         body: rule.body === "*" ? "*" : rule.body ? field(method.input, rule.body, rpc) : undefined,

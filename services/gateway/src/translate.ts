@@ -1,6 +1,7 @@
 import { fromJson, toBinary, type DescField, type JsonValue } from "@bufbuild/protobuf";
 import { codecsByTypeName } from "@symphony/proto";
 import { registry } from "@symphony/proto/contracts";
+import { populate } from "./populate.js";
 import type { Route } from "./routes.js";
 
 export class BadRequest extends Error {}
@@ -9,7 +10,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 function queryValue(f: DescField, raw: string): JsonValue {
   if (f.fieldKind === "scalar" && f.scalar === 8 /* bool */) {
-    if (raw === "true" || raw === "false") return raw === "true";
+    // The Python BDK writes Python's own spelling, True/False.
+    if (raw === "true" || raw === "True") return true;
+    if (raw === "false" || raw === "False") return false;
     throw new BadRequest(`Query parameter ${f.jsonName} must be true or false`);
   }
   return raw;
@@ -49,8 +52,6 @@ export function decodeResponse(route: Route, bytes: Uint8Array): unknown {
   const codec = codecsByTypeName.get(route.outputType);
   if (!codec) throw new Error(`no codec for ${route.outputType}`);
   const json = codec.toJSON(codec.decode(bytes)) as Record<string, unknown>;
-  if (!route.responseBody) return json;
-  const value = json[route.responseBody.jsonName];
-  if (value !== undefined) return value;
-  return route.responseBody.fieldKind === "list" ? [] : undefined;
+  populate(route.output, json);
+  return route.responseBody ? json[route.responseBody.jsonName] : json;
 }

@@ -2853,7 +2853,7 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
           "ListMessages": {
-            "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
+            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("YghtZXNzYWdlcxIkL2FnZW50L3Y0L3N0cmVhbS97c3RyZWFtX2lkfS9tZXNzYWdl", "base64"),
             ),
