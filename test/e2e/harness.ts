@@ -90,8 +90,13 @@ export async function provisionBot(admin: SymphonyBot, gatewayUrl: string, prefi
   return { bot, userId: created.userSystemInfo.id, username, privateKeyPem };
 }
 
+/** A room whose later members read its history (viewHistory; Symphony's default is closed history). */
 export async function newRoom(owner: SymphonyBot, members: TestBot[] = []): Promise<string> {
-  const room = await owner.call<{ roomSystemInfo: { id: string } }>("POST", "/pod/v3/room/create", { name: `room ${randomBytes(4).toString("hex")}`, description: "e2e" });
+  const room = await owner.call<{ roomSystemInfo: { id: string } }>("POST", "/pod/v3/room/create", {
+    name: `room ${randomBytes(4).toString("hex")}`,
+    description: "e2e",
+    viewHistory: true,
+  });
   for (const m of members) await owner.call("POST", `/pod/v1/room/${room.roomSystemInfo.id}/membership/add`, { id: m.userId });
   return room.roomSystemInfo.id;
 }

@@ -53,7 +53,7 @@ afterAll(async () => {
 
 const seen = () => {
   const revoked = { jtis: [] as string[], users: [] as number[] };
-  const verifier = { revoke: (jti: string) => revoked.jtis.push(jti), revokeUserBefore: (u: number) => revoked.users.push(u) };
+  const verifier = { revoke: (t: { jti: string }) => revoked.jtis.push(t.jti), revokeUserBefore: (u: number) => revoked.users.push(u) };
   return { revoked, verifier: verifier as unknown as TokenVerifier };
 };
 
