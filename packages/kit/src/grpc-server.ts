@@ -7,6 +7,7 @@ import { HealthImplementation } from "grpc-health-check";
 import { env, loadConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { serverCredentials, type MeshTls } from "./mesh-tls.js";
+import { setReady as probeReady } from "./probes.js";
 import { watchReadiness, type ReadinessCheck } from "./readiness.js";
 import { rpcMetrics } from "./rpc-metrics.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "./limits.js";
@@ -60,9 +61,14 @@ export async function startGrpcServer(opts: {
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
   const health = new HealthImplementation({ "": "SERVING", ...Object.fromEntries(opts.services.map((s) => [s.name, "SERVING"])) });
+  let bound = false;
+  let serving = true;
+  const publish = () => probeReady(bound && serving);
   const setReady = (status: "SERVING" | "NOT_SERVING") => {
+    serving = status === "SERVING";
     health.setStatus("", status);
     for (const s of opts.services) health.setStatus(s.name, status);
+    publish();
   };
   const readiness = watchReadiness(opts.readiness ?? {}, opts.logger, (serving) => setReady(serving ? "SERVING" : "NOT_SERVING"));
   health.addToServer(server);
@@ -75,6 +81,8 @@ export async function startGrpcServer(opts: {
     ),
   );
   await tls.loaded;
+  bound = true;
+  publish();
   opts.logger.info({ host: opts.host, port, services: opts.services.map((s) => s.name) }, "gRPC server listening (mTLS)");
 
   const drain = async (graceMs = shutdown.graceMs) => {
