@@ -12,7 +12,6 @@ import {
 } from "@symphony/kit";
 import type { AgentServiceServer } from "@symphony/proto/agent/v1/agent_service";
 import type { V4Event } from "@symphony/proto/agent/v1/events";
-import type { PodInternalServiceClient } from "@symphony/proto/pod/v1/pod_internal_service";
 import type { ContentKeyCache } from "./content-keys.js";
 import { readForFeed, skipEvent, type EventReaderDeps } from "./event-reader.js";
 import type { ProfileCache } from "./profiles.js";
@@ -29,7 +28,6 @@ type DatafeedHandlers = Pick<
 export interface DatafeedDeps extends EventReaderDeps {
   feeds: FeedStore;
   v4Acks: V4AckState;
-  podInternal: PodInternalServiceClient;
   keys: ContentKeyCache;
   pollMs: number;
   profiles: ProfileCache;

@@ -85,7 +85,6 @@ const server = await startGrpcServer({
       implementation: guard.serve(AgentServiceService, agentService({
           logger,
           pod,
-          podInternal,
           keys,
           feeds: new FeedStore(bus, config.eventsStream, config.subjectPrefix, config.maxFeedsPerUser, config.datafeedTtlMs),
           v4Acks: await V4AckState.open(bus, `${config.eventsStream}_V4_ACKS`, config.datafeedTtlMs),
