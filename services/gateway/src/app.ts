@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import { context, trace } from "@opentelemetry/api";
 import { getRPCMetadata, RPCType } from "@opentelemetry/core";
 import { ATTR, CLIENT_CERT_CN, CLIENT_TRACE_ID, isServiceError, KEY_MANAGER_TOKEN, MAX_MESSAGE_BYTES, SESSION_TOKEN, type Logger } from "@symphony/kit";
-import { Auth } from "@symphony/proto/api/v1/rest";
+import { Credential } from "@symphony/proto/contracts";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { registerApiDocs } from "./docs.js";
 import { errorBody, fromGrpc, type HttpError } from "./errors.js";
@@ -132,12 +132,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
 
   async function forward(route: Route, req: FastifyRequest, reply: FastifyReply) {
     const metadata = new Metadata();
-    const { auth } = route.rest;
+    const { credential } = route;
     // Like Symphony's agent, each call carries only the tokens its route uses: a /pod call never
     // sees a keyManagerToken.
     const wanted: [string, string][] = [
-      ...(auth === Auth.AUTH_UNSPECIFIED || auth === Auth.AUTH_SESSION_AND_KEY_MANAGER ? [["sessiontoken", SESSION_TOKEN] as [string, string]] : []),
-      ...(auth === Auth.AUTH_SESSION_AND_KEY_MANAGER || auth === Auth.AUTH_KEY_MANAGER ? [["keymanagertoken", KEY_MANAGER_TOKEN] as [string, string]] : []),
+      ...(credential === Credential.CREDENTIAL_SESSION || credential === Credential.CREDENTIAL_SESSION_AND_KEY_MANAGER ? [["sessiontoken", SESSION_TOKEN] as [string, string]] : []),
+      ...(credential === Credential.CREDENTIAL_SESSION_AND_KEY_MANAGER || credential === Credential.CREDENTIAL_KEY_MANAGER ? [["keymanagertoken", KEY_MANAGER_TOKEN] as [string, string]] : []),
     ];
     for (const [headerName, key] of wanted) {
       const token = header(req, headerName);

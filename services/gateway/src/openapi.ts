@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ScalarType, type DescField } from "@bufbuild/protobuf";
-import { Auth } from "@symphony/proto/api/v1/rest";
+import { Credential } from "@symphony/proto/contracts";
 import { parse } from "yaml";
 import type { Route } from "./routes.js";
 
@@ -109,12 +109,12 @@ function fieldSchema(f: DescField): Json {
 }
 
 function security(route: Route): Json[] {
-  switch (route.rest.auth) {
-    case Auth.AUTH_UNSPECIFIED:
+  switch (route.credential) {
+    case Credential.CREDENTIAL_SESSION:
       return [{ sessionToken: [] }];
-    case Auth.AUTH_SESSION_AND_KEY_MANAGER:
+    case Credential.CREDENTIAL_SESSION_AND_KEY_MANAGER:
       return [{ sessionToken: [], keyManagerToken: [] }];
-    case Auth.AUTH_KEY_MANAGER:
+    case Credential.CREDENTIAL_KEY_MANAGER:
       return [{ keyManagerToken: [] }];
     default:
       return [];

@@ -1,6 +1,6 @@
 import { getExtension, hasExtension, type DescField, type DescMessage, type DescService } from "@bufbuild/protobuf";
-import { Auth, RestRule } from "@symphony/proto/api/v1/rest";
-import { extension, registry } from "@symphony/proto/contracts";
+import { RestRule } from "@symphony/proto/api/v1/rest";
+import { extension, METHOD_POLICIES, registry, type MethodPolicy } from "@symphony/proto/contracts";
 
 /** One public REST endpoint, read from the google.api.http annotation of an RPC (as grpc-gateway does). */
 export interface Route {
@@ -21,6 +21,8 @@ export interface Route {
   /** The output field that is the whole HTTP response, if not the message itself. */
   responseBody: DescField | undefined;
   rest: RestRule;
+  /** The bot credential the RPC's call policy demands: the tokens the route requires as headers. */
+  credential: MethodPolicy["credential"];
 }
 
 interface HttpRuleShape {
@@ -51,7 +53,7 @@ export function loadRoutes(): Route[] {
       const pathFields = [...value.matchAll(/\{([a-z0-9_]+)\}/g)].map((m) => field(method.input, m[1]!, rpc));
       const restRule = hasExtension(options, rest)
         ? RestRule.fromPartial(getExtension(options, rest) as unknown as Partial<RestRule>)
-        : RestRule.fromPartial({ auth: Auth.AUTH_UNSPECIFIED });
+        : RestRule.fromPartial({});
       routes.push({
         httpMethod: verb.toUpperCase() as Route["httpMethod"],
         url: value.replace(/\{([a-z0-9_]+)\}/g, ":$1"),
@@ -64,6 +66,7 @@ export function loadRoutes(): Route[] {
         body: rule.body === "*" ? "*" : rule.body ? field(method.input, rule.body, rpc) : undefined,
         responseBody: rule.responseBody ? field(method.output, rule.responseBody, rpc) : undefined,
         rest: restRule,
+        credential: METHOD_POLICIES.get(`/${service.typeName}/${method.name}`)!.credential,
       });
     }
   }

@@ -2847,41 +2847,37 @@ export const protoMetadata: ProtoMetadata = {
         options: { "default_policy": CallPolicy.decode(Buffer.from("CgEBEAQ=", "base64")) },
         methods: {
           "CreateMessage": {
-            "rest": RestRule.decode(Buffer.from("CAIgAQ==", "base64")),
+            "rest": RestRule.decode(Buffer.from("IAE=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgEqYgdtZXNzYWdlIisvYWdlbnQvdjQvc3RyZWFtL3tzdHJlYW1faWR9L21lc3NhZ2UvY3JlYXRl", "base64"),
             ),
           },
           "ListMessages": {
-            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("YghtZXNzYWdlcxIkL2FnZW50L3Y0L3N0cmVhbS97c3RyZWFtX2lkfS9tZXNzYWdl", "base64"),
             ),
           },
           "CreateDatafeed": {
-            "rest": RestRule.decode(Buffer.from("CAIQyQE=", "base64")),
+            "rest": RestRule.decode(Buffer.from("EMkB", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqYghkYXRhZmVlZCITL2FnZW50L3Y1L2RhdGFmZWVkcw==", "base64")),
           },
           "ListDatafeeds": {
-            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(Buffer.from("YglkYXRhZmVlZHMSEy9hZ2VudC92NS9kYXRhZmVlZHM=", "base64")),
           },
           "DeleteDatafeed": {
-            "rest": RestRule.decode(Buffer.from("CAIQzAE=", "base64")),
+            "rest": RestRule.decode(Buffer.from("EMwB", "base64")),
             "http": HttpRule.decode(Buffer.from("KiEvYWdlbnQvdjUvZGF0YWZlZWRzL3tkYXRhZmVlZF9pZH0=", "base64")),
           },
           "ReadDatafeed": {
-            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgEqIiYvYWdlbnQvdjUvZGF0YWZlZWRzL3tkYXRhZmVlZF9pZH0vcmVhZA==", "base64"),
             ),
           },
           "CreateDatafeedV4": {
-            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhkvYWdlbnQvdjQvZGF0YWZlZWQvY3JlYXRl", "base64")),
           },
           "ReadDatafeedV4": {
-            "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
+            "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("YgZldmVudHMSJS9hZ2VudC92NC9kYXRhZmVlZC97ZGF0YWZlZWRfaWR9L3JlYWQ=", "base64"),
             ),
@@ -2889,13 +2885,12 @@ export const protoMetadata: ProtoMetadata = {
           "AdminListDatafeeds": { "policy": CallPolicy.decode(Buffer.from("CgEGEAIaAgMK", "base64")) },
           "AdminDeleteDatafeed": { "policy": CallPolicy.decode(Buffer.from("CgEGEAIaAgMK", "base64")) },
           "ShareContent": {
-            "rest": RestRule.decode(Buffer.from("CAI=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgEqYgdtZXNzYWdlIiIvYWdlbnQvdjMvc3RyZWFtL3tzdHJlYW1faWR9L3NoYXJl", "base64"),
             ),
           },
           "SubmitForm": {
-            "rest": RestRule.decode(Buffer.from("CAIQzAE=", "base64")),
+            "rest": RestRule.decode(Buffer.from("EMwB", "base64")),
             "http": HttpRule.decode(
               Buffer.from(
                 "OgEqIjsvYWdlbnQvdjEvc3RyZWFtL3tzdHJlYW1faWR9L21lc3NhZ2Uve2Zvcm1fbWVzc2FnZV9pZH0vZm9ybQ==",
@@ -2904,7 +2899,7 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
           "GetMessage": {
-            "rest": RestRule.decode(Buffer.from("CAIYAQ==", "base64")),
+            "rest": RestRule.decode(Buffer.from("GAE=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgdtZXNzYWdlEh4vYWdlbnQvdjEvbWVzc2FnZS97bWVzc2FnZV9pZH0=", "base64")),
           },
         },

@@ -12,62 +12,11 @@ export const protobufPackage = "symphony.api.v1";
 
 export const protobufFileName = "symphony/api/v1/rest.proto";
 
-export enum Auth {
-  /** AUTH_UNSPECIFIED - A sessionToken is required (the default for every public RPC). */
-  AUTH_UNSPECIFIED = 0,
-  /** AUTH_NONE - No token at all (login, relay, health). */
-  AUTH_NONE = 1,
-  /** AUTH_SESSION_AND_KEY_MANAGER - sessionToken and keyManagerToken (agent calls that touch message content). */
-  AUTH_SESSION_AND_KEY_MANAGER = 2,
-  /** AUTH_KEY_MANAGER - keyManagerToken only (key manager administration). */
-  AUTH_KEY_MANAGER = 3,
-  UNRECOGNIZED = -1,
-}
-
-export function authFromJSON(object: any): Auth {
-  switch (object) {
-    case 0:
-    case "AUTH_UNSPECIFIED":
-      return Auth.AUTH_UNSPECIFIED;
-    case 1:
-    case "AUTH_NONE":
-      return Auth.AUTH_NONE;
-    case 2:
-    case "AUTH_SESSION_AND_KEY_MANAGER":
-      return Auth.AUTH_SESSION_AND_KEY_MANAGER;
-    case 3:
-    case "AUTH_KEY_MANAGER":
-      return Auth.AUTH_KEY_MANAGER;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Auth.UNRECOGNIZED;
-  }
-}
-
-export function authToJSON(object: Auth): string {
-  switch (object) {
-    case Auth.AUTH_UNSPECIFIED:
-      return "AUTH_UNSPECIFIED";
-    case Auth.AUTH_NONE:
-      return "AUTH_NONE";
-    case Auth.AUTH_SESSION_AND_KEY_MANAGER:
-      return "AUTH_SESSION_AND_KEY_MANAGER";
-    case Auth.AUTH_KEY_MANAGER:
-      return "AUTH_KEY_MANAGER";
-    case Auth.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
 /**
- * How the gateway exposes an RPC beyond what google.api.http says: which tokens the
- * public API demands and the Symphony-specific status codes of a successful answer.
+ * How the gateway exposes an RPC beyond what google.api.http says: the Symphony-specific
+ * status codes of an answer. The tokens a route demands are its call policy's credential.
  */
 export interface RestRule {
-  /** Tokens the caller must present as headers. */
-  auth: Auth;
   /** HTTP status of a successful answer (0 means 200), e.g. 201 for datafeed create. */
   successCode: number;
   /** Answer 204 with an empty body when the response_body field is empty ("nothing found"). */
@@ -87,21 +36,11 @@ export interface RestRule {
 }
 
 function createBaseRestRule(): RestRule {
-  return {
-    auth: 0,
-    successCode: 0,
-    noContentWhenEmpty: false,
-    multipart: false,
-    noContentField: "",
-    invalidRequestCode: 0,
-  };
+  return { successCode: 0, noContentWhenEmpty: false, multipart: false, noContentField: "", invalidRequestCode: 0 };
 }
 
 export const RestRule: MessageFns<RestRule> = {
   encode(message: RestRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.auth !== 0) {
-      writer.uint32(8).int32(message.auth);
-    }
     if (message.successCode !== 0) {
       writer.uint32(16).int32(message.successCode);
     }
@@ -133,14 +72,6 @@ export const RestRule: MessageFns<RestRule> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.auth = reader.int32() as any;
-            continue;
-          }
           case 2: {
             if (tag !== 16) {
               break;
@@ -195,7 +126,6 @@ export const RestRule: MessageFns<RestRule> = {
 
   fromJSON(object: any): RestRule {
     return {
-      auth: isSet(object.auth) ? authFromJSON(object.auth) : 0,
       successCode: isSet(object.successCode)
         ? globalThis.Number(object.successCode)
         : isSet(object.success_code)
@@ -222,9 +152,6 @@ export const RestRule: MessageFns<RestRule> = {
 
   toJSON(message: RestRule): unknown {
     const obj: any = {};
-    if (message.auth !== 0) {
-      obj.auth = authToJSON(message.auth);
-    }
     if (message.successCode !== 0) {
       obj.successCode = Math.round(message.successCode);
     }
@@ -248,7 +175,6 @@ export const RestRule: MessageFns<RestRule> = {
   },
   fromPartial<I extends Exact<DeepPartial<RestRule>, I>>(object: I): RestRule {
     const message = createBaseRestRule();
-    message.auth = object.auth ?? 0;
     message.successCode = object.successCode ?? 0;
     message.noContentWhenEmpty = object.noContentWhenEmpty ?? false;
     message.multipart = object.multipart ?? false;
@@ -282,7 +208,7 @@ export interface ProtoMetadata {
 }
 
 export const protoMetadata: ProtoMetadata = {
-  references: { ".symphony.api.v1.Auth": Auth, ".symphony.api.v1.RestRule": RestRule },
+  references: { ".symphony.api.v1.RestRule": RestRule },
   dependencies: [protoMetadata1],
 };
 

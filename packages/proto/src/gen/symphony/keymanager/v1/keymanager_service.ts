@@ -2530,40 +2530,31 @@ export const protoMetadata: ProtoMetadata = {
         options: { "default_policy": CallPolicy.decode(Buffer.from("CgIBBhAD", "base64")) },
         methods: {
           "Authenticate": {
-            "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
+            "rest": RestRule.decode(Buffer.from("MJED", "base64")),
             "policy": CallPolicy.decode(Buffer.from("CgIBBhAB", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovcmVsYXkvcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
           "GetContentKey": { "policy": CallPolicy.decode(Buffer.from("CgEE", "base64")) },
           "AuthenticateCertificate": {
-            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
             "policy": CallPolicy.decode(Buffer.from("CgEBEAU=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhgva2V5YXV0aC92MS9hdXRoZW50aWNhdGU=", "base64")),
           },
-          "Logout": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
-            "http": HttpRule.decode(Buffer.from("OgEqIhAvcmVsYXkvdjEvbG9nb3V0", "base64")),
-          },
+          "Logout": { "http": HttpRule.decode(Buffer.from("OgEqIhAvcmVsYXkvdjEvbG9nb3V0", "base64")) },
           "GetWrappedContentKey": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("EiAva2V5c3RvcmUvd3JhcHBlZENvbnRlbnRLZXlzL29uZQ==", "base64")),
           },
           "RotateContentKey": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(
               Buffer.from("OgEqIikvcmVsYXkvdjEvc3RyZWFtcy97c3RyZWFtX2lkfS9rZXlzL3JvdGF0ZQ==", "base64"),
             ),
           },
           "ShredStreamKeys": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("KigvcmVsYXkvdjEvYWRtaW4vc3RyZWFtcy97c3RyZWFtX2lkfS9rZXlz", "base64")),
           },
           "ListKeyAudit": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("YgdlbnRyaWVzEhUvcmVsYXkvdjEvYWRtaW4vYXVkaXQ=", "base64")),
           },
           "GetMasterKeyStatus": {
-            "rest": RestRule.decode(Buffer.from("CAM=", "base64")),
             "http": HttpRule.decode(Buffer.from("EhkvcmVsYXkvdjEvYWRtaW4vbWFzdGVya2V5", "base64")),
           },
           "GetKeyManagerTokenKeys": { "policy": CallPolicy.decode(Buffer.from("CgEEEAE=", "base64")) },

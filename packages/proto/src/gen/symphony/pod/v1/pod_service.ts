@@ -9510,7 +9510,7 @@ export const protoMetadata: ProtoMetadata = {
         options: { "default_policy": CallPolicy.decode(Buffer.from("CgMBBAYQAg==", "base64")) },
         methods: {
           "Authenticate": {
-            "rest": RestRule.decode(Buffer.from("CAEwkQM=", "base64")),
+            "rest": RestRule.decode(Buffer.from("MJED", "base64")),
             "policy": CallPolicy.decode(Buffer.from("CgIBBhAB", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhovbG9naW4vcHVia2V5L2F1dGhlbnRpY2F0ZQ==", "base64")),
           },
@@ -9540,7 +9540,6 @@ export const protoMetadata: ProtoMetadata = {
             ),
           },
           "AuthenticateCertificate": {
-            "rest": RestRule.decode(Buffer.from("CAE=", "base64")),
             "policy": CallPolicy.decode(Buffer.from("CgEBEAU=", "base64")),
             "http": HttpRule.decode(Buffer.from("OgEqIhwvc2Vzc2lvbmF1dGgvdjEvYXV0aGVudGljYXRl", "base64")),
           },
